@@ -1,0 +1,321 @@
+"""The Django admin, scoped like every other door: a user sees the centres they
+belong to, researchers read only, clinicians and admins edit their own centres."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry.models import Center, GaitSession, MriScan, Patient, User, Visit
+from registry.models.scoping import (
+    can_edit_center,
+    can_write,
+    is_global_admin,
+    owning_center_id,
+    visible_center_ids,
+)
+
+admin.site.site_header = "MS mobility registry"
+admin.site.site_title = "MS mobility registry"
+admin.site.index_title = "Registry administration"
+
+
+def _staff(request) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff)
+
+
+class ScopedPermissions:
+    """Object permissions from role and centre, in place of per-model Django perms."""
+
+    def has_module_permission(self, request):
+        return _staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        if not _staff(request):
+            return False
+        if obj is None or is_global_admin(request.user):
+            return True
+        visible = visible_center_ids(request.user)
+        return owning_center_id(obj) in visible
+
+    def has_add_permission(self, request, obj=None):
+        return _staff(request) and can_write(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not (_staff(request) and can_write(request.user)):
+            return False
+        return obj is None or can_edit_center(request.user, owning_center_id(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class ScopedAdmin(ScopedPermissions, SimpleHistoryAdmin):
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is Center:
+            visible = visible_center_ids(request.user)
+            kwargs["queryset"] = (
+                Center.objects.all() if visible is None else Center.objects.filter(id__in=visible)
+            )
+        elif hasattr(related.objects, "editable_by"):
+            kwargs["queryset"] = related.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedInline(ScopedPermissions):
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class VisitInline(ScopedInline, admin.TabularInline):
+    model = Visit
+    fields = ("visit_date", "disease_course", "edss", "msws12", "t25fw_s", "walking_aid")
+    ordering = ("visit_date",)
+
+
+class MriScanInline(ScopedInline, admin.TabularInline):
+    model = MriScan
+    fields = (
+        "scan_date",
+        "field_strength_t",
+        "t2_lesion_volume_ml",
+        "brain_parenchymal_fraction",
+        "grey_matter_fraction",
+        "white_matter_fraction",
+        "quality_flags",
+    )
+    readonly_fields = ("quality_flags",)
+    ordering = ("scan_date",)
+
+
+class GaitSessionInline(ScopedInline, admin.StackedInline):
+    model = GaitSession
+    readonly_fields = ("quality_flags",)
+    fieldsets = (
+        (None, {"fields": (("condition", "device", "software_version"),)}),
+        (
+            "Spatiotemporal parameters",
+            {
+                "fields": (
+                    ("velocity_m_s", "cadence_steps_min"),
+                    ("step_length_m", "stride_length_m"),
+                    ("step_time_s", "stride_time_s"),
+                    ("swing_pct", "stance_pct", "double_support_pct"),
+                    ("base_of_support_m",),
+                    ("stride_length_cv_pct", "stride_time_cv_pct"),
+                    "quality_flags",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(Center)
+class CenterAdmin(ScopedPermissions, SimpleHistoryAdmin):
+    list_display = ("code", "name", "patient_count")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).annotate(n_patients=Count("patients"))
+        visible = visible_center_ids(request.user)
+        return qs if visible is None else qs.filter(id__in=visible)
+
+    @admin.display(description="patients", ordering="n_patients")
+    def patient_count(self, obj):
+        return obj.n_patients
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None or is_global_admin(request.user):
+            return _staff(request)
+        return _staff(request) and obj.id in visible_center_ids(request.user)
+
+    # Centres are created and renamed by the people who run the whole registry.
+    def has_add_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+
+@admin.register(Patient)
+class PatientAdmin(ScopedAdmin):
+    list_display = ("patient_id", "center", "sex", "birth_year", "onset_year", "visit_count")
+    list_filter = (("center", admin.RelatedOnlyFieldListFilter), "sex", "visits__disease_course")
+    search_fields = ("patient_id",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (VisitInline, MriScanInline)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("center")
+            .annotate(n_visits=Count("visits", distinct=True))
+        )
+
+    @admin.display(description="visits", ordering="n_visits")
+    def visit_count(self, obj):
+        return obj.n_visits
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedAdmin):
+    list_display = (
+        "patient",
+        "visit_date",
+        "disease_course",
+        "edss",
+        "msws12",
+        "t25fw_s",
+        "walking_aid",
+        "age_years",
+        "is_progressive",
+    )
+    list_filter = (
+        ("patient__center", admin.RelatedOnlyFieldListFilter),
+        "disease_course",
+        "walking_aid",
+        "gait_sessions__condition",
+    )
+    search_fields = ("patient__patient_id",)
+    date_hierarchy = "visit_date"
+    list_select_related = ("patient",)
+    readonly_fields = (
+        "age_years",
+        "disease_duration_years",
+        "is_progressive",
+        "mri_near_visit",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (GaitSessionInline,)
+
+    @admin.display(description="age at visit (years)")
+    def age_years(self, obj):
+        return obj.age_years if obj.pk else "—"
+
+    @admin.display(description="disease duration (years)")
+    def disease_duration_years(self, obj):
+        return obj.disease_duration_years if obj.pk else "—"
+
+    @admin.display(description="progressive", boolean=True)
+    def is_progressive(self, obj):
+        return obj.is_progressive
+
+    @admin.display(description="MRI scans of this patient")
+    def mri_near_visit(self, obj):
+        if not obj.pk:
+            return "—"
+        scans = obj.patient.mri_scans.order_by("scan_date")
+        lines = [
+            f"{s.scan_date.isoformat()} ({(s.scan_date - obj.visit_date).days:+d} days): "
+            f"BPF {s.brain_parenchymal_fraction or '—'}, lesions "
+            f"{s.t2_lesion_volume_ml if s.t2_lesion_volume_ml is not None else '—'} ml"
+            for s in scans
+        ]
+        return "; ".join(lines) or "none"
+
+
+@admin.register(GaitSession)
+class GaitSessionAdmin(ScopedAdmin):
+    list_display = (
+        "visit",
+        "condition",
+        "velocity_m_s",
+        "cadence_steps_min",
+        "stride_length_m",
+        "double_support_pct",
+        "stride_time_cv_pct",
+        "device",
+        "flag_count",
+    )
+    list_filter = (
+        ("visit__patient__center", admin.RelatedOnlyFieldListFilter),
+        "condition",
+        "device",
+        "software_version",
+    )
+    search_fields = ("visit__patient__patient_id",)
+    list_select_related = ("visit__patient",)
+    readonly_fields = ("quality_flags", "created_at", "updated_at")
+
+    @admin.display(description="flags")
+    def flag_count(self, obj):
+        return len(obj.quality_flags or [])
+
+
+@admin.register(MriScan)
+class MriScanAdmin(ScopedAdmin):
+    list_display = (
+        "patient",
+        "scan_date",
+        "field_strength_t",
+        "t2_lesion_volume_ml",
+        "brain_parenchymal_fraction",
+        "grey_matter_fraction",
+        "software",
+        "flag_count",
+    )
+    list_filter = (
+        ("patient__center", admin.RelatedOnlyFieldListFilter),
+        "field_strength_t",
+        "software",
+    )
+    search_fields = ("patient__patient_id",)
+    date_hierarchy = "scan_date"
+    list_select_related = ("patient",)
+    readonly_fields = ("quality_flags", "created_at", "updated_at")
+
+    @admin.display(description="flags")
+    def flag_count(self, obj):
+        return len(obj.quality_flags or [])
+
+
+@admin.register(User)
+class RegistryUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Registry access", {"fields": ("role", "centers")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("Registry access", {"fields": ("role", "centers")}),
+    )
+    list_display = ("username", "role", "is_staff", "is_superuser", "center_list")
+    list_filter = ("role", "centers", "is_staff", "is_superuser")
+    filter_horizontal = ("centers", "groups", "user_permissions")
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_global_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("centers")
+
+    @admin.display(description="centres")
+    def center_list(self, obj):
+        return ", ".join(c.code for c in obj.centers.all())

@@ -1,0 +1,36 @@
+from registry.models.centers import Center, Role, User
+from registry.models.demo import DemoTruth
+from registry.models.measurements import (
+    GAIT_FIELDS,
+    GAIT_RANGES,
+    GAIT_REQUIRED,
+    MRI_FIELDS,
+    MRI_RANGES,
+    Condition,
+    GaitSession,
+    MriScan,
+)
+from registry.models.patients import Patient, Sex
+from registry.models.visits import EDSS_VALUES, VISIT_RANGES, Course, Visit, WalkingAid
+
+__all__ = [
+    "EDSS_VALUES",
+    "GAIT_FIELDS",
+    "GAIT_RANGES",
+    "GAIT_REQUIRED",
+    "MRI_FIELDS",
+    "MRI_RANGES",
+    "VISIT_RANGES",
+    "Center",
+    "Condition",
+    "Course",
+    "DemoTruth",
+    "GaitSession",
+    "MriScan",
+    "Patient",
+    "Role",
+    "Sex",
+    "User",
+    "Visit",
+    "WalkingAid",
+]

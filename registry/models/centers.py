@@ -1,0 +1,68 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from registry.models.fields import choice_check, choice_errors
+
+CENTER_CODE_PATTERN = r"^[A-Z0-9_-]{1,16}$"
+
+
+class Center(models.Model):
+    """A clinic site. Every patient belongs to one; access is scoped by it."""
+
+    code = models.CharField(
+        "center",
+        max_length=16,
+        unique=True,
+        validators=[
+            RegexValidator(
+                CENTER_CODE_PATTERN,
+                message="center = %(value)r is not a valid code; allowed 1–16 characters "
+                "of A-Z 0-9 _ -.",
+            )
+        ],
+        help_text="Short code used everywhere else: 1–16 characters of A-Z 0-9 _ -.",
+    )
+    name = models.CharField(max_length=128, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=CENTER_CODE_PATTERN), name="registry_center_code_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    """A member of staff: one role, one or more centres."""
+
+    Role = Role
+
+    # Least privilege by default: a new account can read, not write.
+    role = models.CharField(
+        max_length=16,
+        choices=Role.choices,
+        default=Role.RESEARCHER,
+        error_messages=choice_errors("role", Role.values),
+    )
+    centers = models.ManyToManyField(Center, related_name="members", blank=True)
+
+    class Meta:
+        constraints = [choice_check("registry_user", "role", Role.values)]
+
+    @property
+    def role_label(self) -> str:
+        return "Administrator (all centres)" if self.is_superuser else self.get_role_display()

@@ -1,0 +1,110 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from registry.models.centers import Center
+from registry.models.fields import CurrentDate, CurrentYear, choice_check, choice_errors
+from registry.models.scoping import PatientQuerySet
+
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{3,32}$"
+MIN_BIRTH_YEAR = 1900
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    DIVERSE = "X", "Diverse / not stated"
+
+
+class Patient(models.Model):
+    """A person with MS, known to the registry by pseudonym only: no names,
+    addresses or full birth dates are ever stored."""
+
+    Sex = Sex
+
+    patient_id = models.CharField(
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                PATIENT_ID_PATTERN,
+                message="patient_id = %(value)r is not a valid pseudonym; allowed 3–32 "
+                "characters of A-Z a-z 0-9 _ -.",
+            )
+        ],
+        help_text="Pseudonym: 3–32 characters of A-Z a-z 0-9 _ -.",
+    )
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="patients")
+    sex = models.CharField(
+        max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
+    )
+    birth_year = models.IntegerField(help_text="Year only, on purpose.")
+    onset_year = models.IntegerField(
+        null=True, blank=True, help_text="Year of first MS symptoms; birth year … current year."
+    )
+    diagnosis_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient_id__regex=PATIENT_ID_PATTERN),
+                name="registry_patient_patient_id_format",
+            ),
+            choice_check("registry_patient", "sex", Sex.values),
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=MIN_BIRTH_YEAR, birth_year__lte=CurrentYear()),
+                name="registry_patient_birth_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(onset_year__isnull=True)
+                | Q(onset_year__gte=F("birth_year"), onset_year__lte=CurrentYear()),
+                name="registry_patient_onset_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(diagnosis_date__isnull=True)
+                | Q(diagnosis_date__year__gte=F("birth_year"), diagnosis_date__lte=CurrentDate()),
+                name="registry_patient_diagnosis_date_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.patient_id
+
+    def clean(self) -> None:
+        from registry.models.temporal import current_year, today
+
+        errors = {}
+        year = current_year()
+        if self.birth_year is not None and not MIN_BIRTH_YEAR <= self.birth_year <= year:
+            errors["birth_year"] = (
+                f"birth_year = {self.birth_year} is outside the allowed range "
+                f"{MIN_BIRTH_YEAR} … {year}."
+            )
+        elif (
+            self.onset_year is not None
+            and self.birth_year is not None
+            and not self.birth_year <= self.onset_year <= year
+        ):
+            errors["onset_year"] = (
+                f"onset_year = {self.onset_year} is outside the allowed range "
+                f"{self.birth_year} (birth year) … {year}."
+            )
+        if (
+            self.diagnosis_date is not None
+            and self.birth_year is not None
+            and not (self.birth_year <= self.diagnosis_date.year and self.diagnosis_date <= today())
+        ):
+            errors["diagnosis_date"] = (
+                f"diagnosis_date = {self.diagnosis_date.isoformat()} is outside the allowed "
+                f"range {self.birth_year}-01-01 … {today().isoformat()} (not in the future)."
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,77 @@
+"""Consistency rules of the data dictionary. A violation never blocks a save: it is
+stored on the record as a data-quality flag for the people who can fix it.
+
+Pure functions over plain mappings, so forms, the importer and bulk writes share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Flag = dict[str, str]
+
+
+def _present(row: Mapping[str, Any], *names: str) -> bool:
+    return all(row.get(name) is not None for name in names)
+
+
+def gait_flags(row: Mapping[str, Any]) -> list[Flag]:
+    flags: list[Flag] = []
+    if _present(row, "swing_pct", "stance_pct"):
+        total = row["swing_pct"] + row["stance_pct"]
+        if abs(total - 100) > 3:
+            flags.append(
+                {
+                    "rule": "swing_stance_sum",
+                    "message": f"swing_pct + stance_pct = {total:.1f} %, expected 100 ± 3.",
+                }
+            )
+    if _present(row, "stride_length_m", "step_length_m") and row["step_length_m"] > 0:
+        ratio = row["stride_length_m"] / row["step_length_m"]
+        if not 1.6 <= ratio <= 2.4:
+            flags.append(
+                {
+                    "rule": "stride_step_ratio",
+                    "message": f"stride_length_m / step_length_m = {ratio:.2f}, "
+                    "expected 1.6 … 2.4.",
+                }
+            )
+    if _present(row, "velocity_m_s", "stride_length_m", "cadence_steps_min"):
+        expected = row["stride_length_m"] * row["cadence_steps_min"] / 120
+        if expected > 0 and abs(row["velocity_m_s"] - expected) > 0.2 * expected:
+            flags.append(
+                {
+                    "rule": "velocity_stride_cadence",
+                    "message": f"velocity_m_s = {row['velocity_m_s']:g} differs by more than "
+                    f"20 % from stride length × cadence / 120 = {expected:.2f}.",
+                }
+            )
+    if _present(row, "stride_time_s", "cadence_steps_min") and row["cadence_steps_min"] > 0:
+        expected = 120 / row["cadence_steps_min"]
+        if abs(row["stride_time_s"] - expected) > 0.15 * expected:
+            flags.append(
+                {
+                    "rule": "stride_time_cadence",
+                    "message": f"stride_time_s = {row['stride_time_s']:g} differs by more than "
+                    f"15 % from 120 / cadence = {expected:.2f}.",
+                }
+            )
+    return flags
+
+
+def mri_flags(row: Mapping[str, Any]) -> list[Flag]:
+    names = ("grey_matter_fraction", "white_matter_fraction", "brain_parenchymal_fraction")
+    if not _present(row, *names):
+        return []
+    total = row["grey_matter_fraction"] + row["white_matter_fraction"]
+    if abs(total - row["brain_parenchymal_fraction"]) > 0.05:
+        return [
+            {
+                "rule": "tissue_fractions_sum",
+                "message": f"grey_matter_fraction + white_matter_fraction = {total:.3f}, "
+                f"expected brain_parenchymal_fraction {row['brain_parenchymal_fraction']:g} "
+                "± 0.05.",
+            }
+        ]
+    return []

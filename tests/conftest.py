@@ -1,0 +1,50 @@
+"""Shared fixtures. With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL or Redis is a
+failure of the whole run, never a silent skip."""
+
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+
+
+def pytest_sessionstart(session):
+    if not REQUIRE_SERVICES:
+        return
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        problems.append(f"DATABASE_URL must point to PostgreSQL, got {database_url!r}")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        problems.append("REDIS_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at {redis_url} does not answer: {exc}")
+    if problems:
+        pytest.exit("REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail("REDIS_URL is required when REQUIRE_SERVICES=1")
+        pytest.skip("REDIS_URL not set: Redis tests run in CI or with REDIS_URL exported")
+    return url
+
+
+@pytest.fixture
+def on_postgres(settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("this test needs PostgreSQL and REQUIRE_SERVICES=1")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    return True
