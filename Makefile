@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check bench clean-db venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Start the registry on the embedded default (SQLite, no services needed) with a demo cohort.
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_demo
+	bash scripts/run-embedded $(HOST) $(PORT)
+
+## Run the whole test suite (embedded default, or the services named by DATABASE_URL/REDIS_URL).
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: venv
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: venv
+	$(PY) -m bench
+
+## Remove the embedded database and broker folder (the demo cohort is re-seeded by `make run`).
+clean-db:
+	rm -rf var/

@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_system_check_is_clean():
+    out = StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+def _settings_import(**env):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_start_without_secret_key_stops_with_a_clear_message():
+    result = _settings_import(DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_start_with_secret_key_loads():
+    result = _settings_import(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="synthetic-" + "x" * 40)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_boolean_setting_is_refused():
+    result = _settings_import(DJANGO_DEBUG="maybe")
+    assert "DJANGO_DEBUG='maybe' is not a boolean" in result.stderr
