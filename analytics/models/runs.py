@@ -1,0 +1,206 @@
+"""Stored results of cohort reanalysis. Runs are never overwritten: each writes new
+rows, and "current phenotypes" is a query for the latest succeeded run."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (input unchanged)"
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    ADMIN = "admin", "Admin action"
+    COMMAND = "command", "Management command"
+    WEB = "web", "Web page"
+
+
+class FeatureSet(models.TextChoices):
+    GAIT = "gait", "Gait (12 spatiotemporal parameters)"
+    GAIT_MRI = "gait+mri", "Gait + MRI (lesion volume, BPF, GMF)"
+
+
+class VisitChoice(models.TextChoices):
+    LATEST = "latest", "Latest visit per patient"
+    FIRST = "first", "First visit per patient"
+    ALL = "all", "All visits"
+
+
+class ClusteringRunQuerySet(models.QuerySet):
+    def succeeded(self):
+        return self.filter(status=RunStatus.SUCCEEDED)
+
+    def current(self):
+        """The run whose phenotypes are current: the latest one that succeeded."""
+        return self.succeeded().order_by("-finished_at", "-id").first()
+
+
+class ClusteringRun(models.Model):
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Parameters
+    feature_set = models.CharField(
+        max_length=10, choices=FeatureSet.choices, default=FeatureSet.GAIT
+    )
+    visit_choice = models.CharField(
+        max_length=6, choices=VisitChoice.choices, default=VisitChoice.LATEST
+    )
+    k_requested = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty = chosen automatically by the index vote."
+    )
+    seed = models.PositiveIntegerField(default=42)
+    pca_variance = models.FloatField(default=0.80)
+    bootstrap = models.PositiveSmallIntegerField(default=100)
+    missing = models.CharField(max_length=8, default="complete")
+    mri_window_days = models.PositiveSmallIntegerField(default=180)
+    algorithm_version = models.CharField(max_length=32, blank=True)
+    # What went in
+    input_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    n_input = models.PositiveIntegerField(null=True, blank=True)
+    cohort_size = models.PositiveIntegerField(null=True, blank=True)
+    exclusions = models.JSONField(default=dict, blank=True)
+    # What came out
+    k = models.PositiveSmallIntegerField(null=True, blank=True)
+    k_selection = models.JSONField(default=dict, blank=True)
+    preprocessing = models.JSONField(default=list, blank=True)
+    pca = models.JSONField(default=dict, blank=True)
+    id_mapping = models.JSONField(default=dict, blank=True)
+    model = models.JSONField(null=True, blank=True, help_text="The fitted model (JSON, no pickle).")
+    timings = models.JSONField(default=dict, blank=True)
+    skipped_reason = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClusteringRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two reanalyses at once would race to publish; the database allows one.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="running"),
+                name="analytics_clusteringrun_one_running",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values),
+                name="analytics_clusteringrun_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(feature_set__in=FeatureSet.values),
+                name="analytics_clusteringrun_feature_set_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_choice__in=VisitChoice.values),
+                name="analytics_clusteringrun_visit_choice_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(k_requested__isnull=True) | Q(k_requested__gte=2, k_requested__lte=8),
+                name="analytics_clusteringrun_k_requested_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
+    def k_label(self) -> str:
+        return "auto" if self.k_requested is None else str(self.k_requested)
+
+
+class Phenotype(models.Model):
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="phenotypes")
+    stable_id = models.PositiveSmallIntegerField(
+        help_text="Kept across runs by matching centroids (Hungarian algorithm)."
+    )
+    name = models.CharField(max_length=64)
+    description = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField()
+    share = models.FloatField()
+    centroid = models.JSONField(default=dict, help_text="Centroid in original feature units.")
+    profile = models.JSONField(default=dict, help_text="Centroid as z-scores per feature.")
+    stability_jaccard = models.FloatField(null=True, blank=True)
+    stability_flag = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["run", "stable_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "stable_id"], name="analytics_phenotype_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stable_id} {self.name}"
+
+
+class PhenotypeAssignment(models.Model):
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="assignments")
+    phenotype = models.ForeignKey(Phenotype, on_delete=models.CASCADE, related_name="assignments")
+    patient = models.ForeignKey(
+        "registry.Patient", on_delete=models.CASCADE, related_name="phenotype_assignments"
+    )
+    visit = models.ForeignKey(
+        "registry.Visit", on_delete=models.CASCADE, related_name="phenotype_assignments"
+    )
+    distance = models.FloatField()
+    provisional = models.BooleanField(
+        default=False,
+        help_text="Assigned with this run's model after the run; the next run replaces it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "patient"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "visit"], name="analytics_assignment_visit"),
+        ]
+        indexes = [models.Index(fields=["patient", "run"], name="analytics_assign_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} -> {self.phenotype_id}"
+
+
+class ComparisonResult(models.Model):
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="comparisons")
+    order = models.PositiveSmallIntegerField(default=0)
+    variable = models.CharField(max_length=64)
+    kind = models.CharField(max_length=12)  # continuous / categorical
+    test = models.CharField(max_length=64, blank=True)
+    statistic = models.FloatField(null=True, blank=True)
+    df = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    p_adjusted = models.FloatField(null=True, blank=True)
+    adjust_method = models.CharField(max_length=64, blank=True)
+    effect_size = models.FloatField(null=True, blank=True)
+    effect_size_name = models.CharField(max_length=32, blank=True)
+    summaries = models.JSONField(default=dict)
+    posthoc = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "variable"], name="analytics_comparison_var"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variable} ({self.test})"
