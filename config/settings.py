@@ -168,6 +168,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A reanalysis of a large cohort takes minutes; these bound a stuck one.
+CLUSTERING_SOFT_TIME_LIMIT = int(os.environ.get("CLUSTERING_SOFT_TIME_LIMIT", "1800"))
+CLUSTERING_TIME_LIMIT = int(os.environ.get("CLUSTERING_TIME_LIMIT", "1860"))
 
 LOGGING = {
     "version": 1,
