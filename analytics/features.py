@@ -65,7 +65,9 @@ def gait_rows(*, condition: str = "comfortable", patient_ids=None) -> pd.DataFra
         queryset = queryset.filter(visit__patient_id__in=patient_ids)
     queryset = queryset.order_by()
     frame = _read(queryset, list(_GAIT_QUERY.values()), list(_GAIT_QUERY))
-    frame["visit_date"] = pd.to_datetime(frame["visit_date"])
+    frame["visit_date"] = pd.to_datetime(frame["visit_date"]).astype("datetime64[ns]")
+    frame["patient_pk"] = frame["patient_pk"].astype("int64")
+    frame["visit_id"] = frame["visit_id"].astype("int64")
     for name in [*GAIT_FIELDS, "edss", "msws12", "t25fw_s"]:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
@@ -77,7 +79,8 @@ def mri_rows(*, patient_ids=None) -> pd.DataFrame:
         queryset = queryset.filter(patient_id__in=patient_ids)
     columns = ["patient_pk", "scan_date", *MRI_COLUMNS]
     frame = _read(queryset, ["patient_id", "scan_date", *MRI_COLUMNS], columns)
-    frame["scan_date"] = pd.to_datetime(frame["scan_date"])
+    frame["scan_date"] = pd.to_datetime(frame["scan_date"]).astype("datetime64[ns]")
+    frame["patient_pk"] = frame["patient_pk"].astype("int64")
     for name in MRI_COLUMNS:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
