@@ -1,0 +1,1 @@
+"""The calibrated synthetic demo cohort: a pure generator and the code that seeds it."""
