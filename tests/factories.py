@@ -42,7 +42,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
 
 class GaitSessionFactory(factory.django.DjangoModelFactory):
-    """A coherent comfortable-speed walk: stride = v * 120 / cadence, and so on."""
+    """A coherent comfortable-speed walk at 1.2 m/s: stride = v * 120 / cadence, and so on."""
 
     class Meta:
         model = GaitSession
@@ -53,8 +53,8 @@ class GaitSessionFactory(factory.django.DjangoModelFactory):
     software_version = "4.9"
     velocity_m_s = 1.2
     cadence_steps_min = 112.0
-    stride_length_m = factory.LazyAttribute(lambda o: round(o.velocity_m_s * 120 / 112.0, 3))
-    step_length_m = factory.LazyAttribute(lambda o: round(o.velocity_m_s * 60 / 112.0, 3))
+    stride_length_m = 1.286  # 1.2 m/s x 120 / 112 steps/min
+    step_length_m = 0.643
     stride_time_s = factory.LazyAttribute(lambda o: round(120 / o.cadence_steps_min, 3))
     step_time_s = factory.LazyAttribute(lambda o: round(o.stride_time_s / 2, 3))
     double_support_pct = 22.0
