@@ -1,0 +1,124 @@
+"""Run history in the admin: read-only results, and a rerun action for administrators."""
+
+from django.contrib import admin, messages
+
+from analytics.models import ClusteringRun, ComparisonResult, Phenotype, Trigger
+from analytics.services import clustering_run_request
+
+
+def _is_admin(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and (user.is_superuser or user.role == "admin")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PhenotypeInline(ReadOnlyInline):
+    model = Phenotype
+    fields = (
+        "stable_id",
+        "name",
+        "description",
+        "size",
+        "share",
+        "stability_jaccard",
+        "stability_flag",
+    )
+    readonly_fields = fields
+
+
+class ComparisonInline(ReadOnlyInline):
+    model = ComparisonResult
+    fields = (
+        "variable",
+        "kind",
+        "test",
+        "statistic",
+        "df",
+        "p_value",
+        "p_adjusted",
+        "effect_size",
+        "note",
+    )
+    readonly_fields = fields
+
+
+@admin.register(ClusteringRun)
+class ClusteringRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "feature_set",
+        "visit_choice",
+        "k_label",
+        "k",
+        "cohort_size",
+        "created_at",
+        "duration",
+    )
+    list_filter = ("status", "trigger", "feature_set", "visit_choice")
+    inlines = (PhenotypeInline, ComparisonInline)
+    actions = ("rerun",)
+    exclude = ("model",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "model"]
+
+    @admin.display(description="k requested")
+    def k_label(self, obj):
+        return obj.k_label
+
+    @admin.display(description="duration (s)")
+    def duration(self, obj):
+        return f"{obj.duration_s:.1f}" if obj.duration_s is not None else "—"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_rerun_permission(self, request):
+        return _is_admin(request)
+
+    @admin.action(description="Rerun now with the same parameters", permissions=["rerun"])
+    def rerun(self, request, queryset):
+        for old in queryset.order_by("id")[:1]:
+            run = clustering_run_request(
+                trigger=Trigger.ADMIN,
+                user=request.user,
+                k=old.k_requested,
+                feature_set=old.feature_set,
+                visit_choice=old.visit_choice,
+                seed=old.seed,
+                pca_variance=old.pca_variance,
+                bootstrap=old.bootstrap,
+                missing=old.missing,
+                mri_window_days=old.mri_window_days,
+            )
+            self.message_user(
+                request, f"Run {run.pk} queued (parameters of run {old.pk}).", messages.SUCCESS
+            )
+        if queryset.count() > 1:
+            self.message_user(
+                request, "Only one run is queued at a time: the first selected.", messages.WARNING
+            )

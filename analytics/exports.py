@@ -1,0 +1,132 @@
+"""CSV exports of a run: the cohort file of the data dictionary and the comparisons."""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from analytics.features import cohort_frame
+from analytics.models import ClusteringRun, PhenotypeAssignment
+from registry.models import GAIT_FIELDS
+
+COHORT_EXTRA = [
+    "t2_lesion_volume_ml",
+    "t2_lesion_count",
+    "brain_parenchymal_fraction",
+    "grey_matter_fraction",
+    "edss",
+    "msws12",
+    "t25fw_s",
+    "age_years",
+    "disease_duration_years",
+    "sex",
+    "disease_course",
+    "progressive",
+    "walking_aid",
+]
+COHORT_COLUMNS = [
+    "patient_id",
+    "center",
+    "visit_date",
+    "phenotype_id",
+    "phenotype_name",
+    "distance_to_centroid",
+    *GAIT_FIELDS,
+    *COHORT_EXTRA,
+]
+
+
+def run_for_export(run_id: int | None) -> ClusteringRun:
+    if run_id is None:
+        run = ClusteringRun.objects.current()
+        if run is None:
+            raise ClusteringRun.DoesNotExist("no succeeded run yet; run `recluster` first")
+        return run
+    run = ClusteringRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise ClusteringRun.DoesNotExist(f"run {run_id} does not exist")
+    if run.status != "succeeded":
+        raise ClusteringRun.DoesNotExist(f"run {run_id} has status {run.status}, no results")
+    return run
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else repr(round(value, 6))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def cohort_csv_write(*, run: ClusteringRun, out: TextIO, user=None) -> int:
+    assignments = PhenotypeAssignment.objects.filter(run=run, provisional=False)
+    if user is not None:
+        from registry.models import Patient
+
+        assignments = assignments.filter(patient__in=Patient.objects.for_user(user))
+    by_visit = {
+        visit_id: (stable_id, name, distance)
+        for visit_id, stable_id, name, distance in assignments.values_list(
+            "visit_id", "phenotype__stable_id", "phenotype__name", "distance"
+        )
+    }
+    frame = cohort_frame(visit_choice="all", mri_window_days=run.mri_window_days).frame
+    frame = frame[frame["visit_id"].isin(by_visit.keys())]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COHORT_COLUMNS)
+    for row in frame.to_dict("records"):
+        stable_id, name, distance = by_visit[row["visit_id"]]
+        row.update(phenotype_id=stable_id, phenotype_name=name, distance_to_centroid=distance)
+        row["visit_date"] = row["visit_date"].isoformat()
+        writer.writerow([_cell(row.get(column)) for column in COHORT_COLUMNS])
+    return len(frame)
+
+
+COMPARISON_COLUMNS = [
+    "variable",
+    "kind",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "p_adjusted",
+    "adjust_method",
+    "effect_size",
+    "effect_size_name",
+]
+
+
+def _summary_text(kind: str, summary: dict) -> str:
+    if not summary:
+        return ""
+    if kind == "continuous":
+        if summary.get("median") is None:
+            return f"n={summary.get('n', 0)}"
+        return (
+            f"{summary['median']:.3g} [{summary['q1']:.3g}, {summary['q3']:.3g}] (n={summary['n']})"
+        )
+    counts, percent = summary.get("counts", {}), summary.get("percent", {})
+    return "; ".join(f"{level}: {n} ({percent.get(level, 0):.1f} %)" for level, n in counts.items())
+
+
+def comparisons_csv_write(*, run: ClusteringRun, out: TextIO) -> int:
+    phenotypes = list(run.phenotypes.order_by("stable_id").values_list("stable_id", "name"))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [*COMPARISON_COLUMNS, "note", *(f"phenotype_{sid} {name}" for sid, name in phenotypes)]
+    )
+    rows = run.comparisons.order_by("order")
+    for row in rows:
+        writer.writerow(
+            [
+                *(_cell(getattr(row, column)) for column in COMPARISON_COLUMNS),
+                row.note,
+                *(
+                    _summary_text(row.kind, row.summaries.get(str(sid), {}))
+                    for sid, _ in phenotypes
+                ),
+            ]
+        )
+    return len(rows)

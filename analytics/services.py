@@ -1,0 +1,328 @@
+"""Writes of the analytics app: requesting, claiming, computing and publishing a
+clustering run, and provisional assignment of new visits between runs.
+
+Concurrency is guarded by the database, not the broker: a run is claimed with a
+conditional UPDATE (pending -> running) and a partial unique constraint allows only
+one running run. The maths runs outside any transaction; all result rows and the
+status flip are published in one transaction, so readers never see half a run and a
+failure leaves the previous results current.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import time
+import traceback
+
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from analytics.engine import ALGORITHM_VERSION, PipelineConfig, PreviousModel, run_pipeline
+from analytics.engine.model import FittedModel, assign
+from analytics.features import cohort_frame
+from analytics.models import (
+    ClusteringRun,
+    ComparisonResult,
+    Phenotype,
+    PhenotypeAssignment,
+    RunStatus,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+MIN_PATIENTS = 20
+
+
+class RunRefused(Exception):
+    """A run could not start for a reason the user should read (not a crash)."""
+
+
+def _stale_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.CLUSTERING_TIME_LIMIT + 60)
+
+
+def clustering_run_create(
+    *,
+    trigger: str,
+    user=None,
+    k: int | None = 4,
+    feature_set: str = "gait",
+    visit_choice: str = "latest",
+    seed: int = 42,
+    pca_variance: float = 0.80,
+    bootstrap: int = 100,
+    missing: str = "complete",
+    mri_window_days: int = 180,
+) -> ClusteringRun:
+    run = ClusteringRun(
+        trigger=trigger,
+        triggered_by=user if getattr(user, "is_authenticated", False) else None,
+        k_requested=k,
+        feature_set=feature_set,
+        visit_choice=visit_choice,
+        seed=seed,
+        pca_variance=pca_variance,
+        bootstrap=bootstrap,
+        missing=missing,
+        mri_window_days=mri_window_days,
+        algorithm_version=ALGORITHM_VERSION,
+    )
+    run.full_clean()
+    run.save()
+    return run
+
+
+def clustering_run_request(*, sync: bool = False, **params) -> ClusteringRun:
+    """Create a pending run and hand it to a worker once the transaction commits
+    (or compute it here and now with sync=True)."""
+    run = clustering_run_create(**params)
+    if sync:
+        return clustering_run_execute(run_id=run.pk, worker="sync")
+    from analytics.tasks import recluster_cohort
+
+    transaction.on_commit(lambda: recluster_cohort.delay(run_id=run.pk))
+    return run
+
+
+def clustering_runs_fail_stale(*, worker: str | None = None) -> int:
+    """Mark runs that can no longer finish as failed: those of a worker that has just
+    restarted (it lost them when it died) and any running longer than the hard limit."""
+    now = timezone.now()
+    stale = ClusteringRun.objects.filter(status=RunStatus.RUNNING)
+    if worker is not None:
+        stale = stale.filter(worker=worker)
+        reason = f"The worker {worker} stopped during the run (found on its restart)."
+    else:
+        stale = stale.filter(started_at__lt=now - _stale_after())
+        reason = "The run exceeded its time limit without finishing (worker lost)."
+    return stale.update(status=RunStatus.FAILED, finished_at=now, error=reason)
+
+
+def _claim(run_id: int, worker: str) -> bool:
+    try:
+        with transaction.atomic():
+            claimed = ClusteringRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+                status=RunStatus.RUNNING, started_at=timezone.now(), worker=worker
+            )
+    except IntegrityError:
+        other = ClusteringRun.objects.filter(status=RunStatus.RUNNING).first()
+        ClusteringRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+            status=RunStatus.SKIPPED,
+            finished_at=timezone.now(),
+            skipped_reason=(
+                f"Run {other.pk if other else '?'} was already running; "
+                "only one reanalysis runs at a time."
+            ),
+        )
+        return False
+    return bool(claimed)
+
+
+def _finish(run_id: int, **fields) -> None:
+    ClusteringRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), **fields)
+
+
+def _config(run: ClusteringRun) -> PipelineConfig:
+    return PipelineConfig(
+        feature_set=run.feature_set,
+        k=run.k_requested if run.k_requested is not None else "auto",
+        seed=run.seed,
+        pca_variance=run.pca_variance,
+        bootstrap=run.bootstrap,
+        missing=run.missing,
+    )
+
+
+def _fingerprint(run: ClusteringRun, engine_fingerprint: str) -> str:
+    params = {
+        "input": engine_fingerprint,
+        "feature_set": run.feature_set,
+        "visit_choice": run.visit_choice,
+        "k": run.k_requested,
+        "seed": run.seed,
+        "pca_variance": run.pca_variance,
+        "bootstrap": run.bootstrap,
+        "missing": run.missing,
+        "mri_window_days": run.mri_window_days,
+    }
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+
+
+def _previous_model(run: ClusteringRun | None) -> PreviousModel | None:
+    if run is None:
+        return None
+    return PreviousModel(
+        centroids={p.stable_id: p.centroid for p in run.phenotypes.all()},
+    )
+
+
+def clustering_run_execute(*, run_id: int, worker: str = "") -> ClusteringRun:
+    clustering_runs_fail_stale()
+    if not _claim(run_id, worker):
+        return ClusteringRun.objects.get(pk=run_id)
+    run = ClusteringRun.objects.get(pk=run_id)
+    try:
+        timings = {}
+        started = time.perf_counter()
+        cohort = cohort_frame(visit_choice=run.visit_choice, mri_window_days=run.mri_window_days)
+        timings["read"] = round(time.perf_counter() - started, 3)
+        config = _config(run)
+        fingerprint = _fingerprint(run, _engine_fingerprint(cohort.frame, config))
+        last = ClusteringRun.objects.current()
+        if (
+            last is not None
+            and last.input_fingerprint == fingerprint
+            and last.algorithm_version == ALGORITHM_VERSION
+        ):
+            _finish(
+                run_id,
+                status=RunStatus.SKIPPED,
+                input_fingerprint=fingerprint,
+                n_input=len(cohort.frame),
+                skipped_reason=f"Input and algorithm unchanged since run {last.pk}; "
+                "its phenotypes stay current.",
+                timings=timings,
+            )
+            return ClusteringRun.objects.get(pk=run_id)
+        if len(cohort.frame) < MIN_PATIENTS:
+            raise RunRefused(
+                f"Only {len(cohort.frame)} patients have a comfortable-speed gait session; "
+                f"at least {MIN_PATIENTS} are needed to find phenotypes."
+            )
+        result = run_pipeline(cohort.frame, config=config, previous=_previous_model(last))
+        timings.update(result.timings)
+        _publish(run, cohort, result, fingerprint, timings)
+    except TRANSIENT_ERRORS:
+        # Give the run back so the task's retry can claim it again.
+        ClusteringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.PENDING, started_at=None, worker=""
+        )
+        raise
+    except Exception as exc:
+        log.exception("clustering run %s failed", run_id)
+        detail = str(exc) if isinstance(exc, RunRefused) else traceback.format_exc(limit=8)
+        _finish(run_id, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{detail}")
+    return ClusteringRun.objects.get(pk=run_id)
+
+
+def _engine_fingerprint(frame, config) -> str:
+    from analytics.engine import feature_columns, fingerprint
+
+    return fingerprint(frame, feature_columns(config.feature_set))
+
+
+@transaction.atomic
+def _publish(run: ClusteringRun, cohort, result, fingerprint: str, timings: dict) -> None:
+    from analytics.engine import result_to_dict
+
+    started = time.perf_counter()
+    data = result_to_dict(result)
+    phenotypes = {
+        p["id"]: Phenotype(
+            run=run,
+            stable_id=p["id"],
+            name=p["name"],
+            description=p.get("description", ""),
+            size=p["size"],
+            share=p["share"],
+            centroid=p["centroid"],
+            profile=p.get("profile", {}),
+            stability_jaccard=p.get("stability_jaccard"),
+            stability_flag=p.get("stability_flag", ""),
+        )
+        for p in data["phenotypes"]
+    }
+    Phenotype.objects.bulk_create(phenotypes.values())
+    frame = cohort.frame
+    rows = data["labels"]
+    assignments = [
+        PhenotypeAssignment(
+            run=run,
+            phenotype=phenotypes[label["id"]],
+            patient_id=int(frame.at[label["row"], "patient_pk"]),
+            visit_id=int(frame.at[label["row"], "visit_id"]),
+            distance=label["distance"],
+        )
+        for label in rows
+    ]
+    PhenotypeAssignment.objects.bulk_create(assignments, batch_size=5000)
+    ComparisonResult.objects.bulk_create(
+        ComparisonResult(run=run, order=i, **_comparison_fields(c))
+        for i, c in enumerate(data["comparisons"])
+    )
+    timings["publish"] = round(time.perf_counter() - started, 3)
+    ClusteringRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        input_fingerprint=fingerprint,
+        n_input=data["n_input"],
+        cohort_size=data["n_used"],
+        exclusions={**data["exclusions"], "without_mri_in_window": cohort.n_without_mri},
+        k=data["k"],
+        k_selection=data["k_selection"],
+        preprocessing=data["preprocessing"],
+        pca=data["pca"],
+        id_mapping=data["id_mapping"],
+        model=data["model"],
+        timings=timings,
+    )
+
+
+def _comparison_fields(row: dict) -> dict:
+    return {
+        "variable": row["variable"],
+        "kind": row["kind"],
+        "test": row.get("test") or "",
+        "statistic": row.get("statistic"),
+        "df": row.get("df"),
+        "p_value": row.get("p_value"),
+        "p_adjusted": row.get("p_adjusted"),
+        "adjust_method": row.get("adjust_method") or "",
+        "effect_size": row.get("effect_size"),
+        "effect_size_name": row.get("effect_size_name") or "",
+        "summaries": row.get("summaries") or {},
+        "posthoc": row.get("posthoc") or [],
+        "note": row.get("note") or "",
+    }
+
+
+def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:
+    """Place a visit saved after the current run on that run's model, marked provisional
+    until the next run includes it."""
+    run = ClusteringRun.objects.current()
+    if run is None or run.model is None:
+        return None
+    if PhenotypeAssignment.objects.filter(run=run, visit_id=visit_id, provisional=False).exists():
+        return None
+    from registry.models import Visit
+
+    visit = Visit.objects.filter(pk=visit_id).only("patient_id").first()
+    if visit is None:
+        return None
+    cohort = cohort_frame(
+        visit_choice="all", mri_window_days=run.mri_window_days, patient_ids=[visit.patient_id]
+    )
+    rows = cohort.frame[cohort.frame["visit_id"] == visit_id]
+    if rows.empty:
+        return None
+    model = FittedModel.from_json(json.dumps(run.model))
+    ids, distances = assign(model, rows)
+    if ids[0] is None:
+        return None
+    phenotype = run.phenotypes.get(stable_id=int(ids[0]))
+    assignment, _ = PhenotypeAssignment.objects.update_or_create(
+        run=run,
+        visit_id=visit_id,
+        defaults={
+            "phenotype": phenotype,
+            "patient_id": visit.patient_id,
+            "distance": float(distances[0]),
+            "provisional": True,
+        },
+    )
+    return assignment
