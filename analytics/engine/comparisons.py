@@ -151,6 +151,11 @@ def chi_square(values: pd.Series, groups: pd.Series, *, seed: int = 42) -> dict:
     return result
 
 
+def fdr_bh(p_values: list[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values, in the input order."""
+    return [float(p) for p in multipletests(p_values, method="fdr_bh")[1]]
+
+
 def compare_phenotypes(frame: pd.DataFrame, labels: np.ndarray, *, seed: int = 42) -> list[dict]:
     groups = pd.Series(labels, index=frame.index)
     rows = []
@@ -162,8 +167,8 @@ def compare_phenotypes(frame: pd.DataFrame, labels: np.ndarray, *, seed: int = 4
             rows.append({"variable": variable, **chi_square(frame[variable], groups, seed=seed)})
     tested = [i for i, r in enumerate(rows) if r.get("p_value") is not None]
     if tested:
-        adjusted = multipletests([rows[i]["p_value"] for i in tested], method="fdr_bh")[1]
+        adjusted = fdr_bh([rows[i]["p_value"] for i in tested])
         for i, p in zip(tested, adjusted, strict=True):
-            rows[i]["p_adjusted"] = float(p)
+            rows[i]["p_adjusted"] = p
             rows[i]["adjust_method"] = ADJUST_METHOD
     return rows

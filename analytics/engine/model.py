@@ -67,7 +67,9 @@ def library_versions() -> dict[str, str]:
 def project(model: FittedModel, frame: pd.DataFrame) -> np.ndarray:
     """Rows -> PCA coordinates; rows with a missing feature are NaN unless the model
     imputes medians."""
-    raw = frame[model.features].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    raw = (
+        frame[model.features].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+    )
     for j, name in enumerate(model.features):
         if name in model.medians:
             raw[np.isnan(raw[:, j]), j] = model.medians[name]

@@ -81,7 +81,7 @@ def prepare(frame: pd.DataFrame, *, features: list[str], missing: str = "complet
     absent = [name for name in features if name not in frame.columns]
     if absent:
         raise ValueError(f"input lacks feature columns: {', '.join(absent)}")
-    raw = frame[features].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    raw = frame[features].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
     missing_by_feature = {
         name: int(n) for name, n in zip(features, np.isnan(raw).sum(axis=0), strict=True) if n
     }
