@@ -1,0 +1,52 @@
+import pytest
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
+
+from analytics.models import ClusteringRun, Trigger
+from analytics.schedule import NIGHTLY_NAME
+from registry.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_nightly_reanalysis_is_scheduled_at_0215_and_expires_before_the_next():
+    from django.core.management import call_command
+
+    call_command("ensure_schedule")  # idempotent: the migration may already have made it
+    call_command("ensure_schedule")
+    task = PeriodicTask.objects.get(name=NIGHTLY_NAME)
+    assert task.task == "analytics.recluster_cohort"
+    assert (task.crontab.hour, task.crontab.minute) == ("2", "15")
+    assert 0 < task.expire_seconds < 24 * 3600
+    assert PeriodicTask.objects.filter(name=NIGHTLY_NAME).count() == 1
+
+
+def test_an_admin_can_rerun_from_the_admin_and_the_run_is_queued(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    from analytics import tasks
+
+    monkeypatch.setattr(tasks.recluster_cohort, "delay", lambda **kw: queued.append(kw))
+    old = ClusteringRun.objects.create(trigger=Trigger.SCHEDULE, status="succeeded", k_requested=3)
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:analytics_clusteringrun_changelist"),
+            {"action": "rerun", "_selected_action": [old.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    new = ClusteringRun.objects.exclude(pk=old.pk).get()
+    assert (new.trigger, new.k_requested, new.status) == ("admin", 3, "pending")
+    assert queued == [{"run_id": new.pk}]
+    assert f"Run {new.pk} queued" in response.content.decode()
+
+
+def test_a_researcher_sees_run_history_but_has_no_rerun_action(client):
+    ClusteringRun.objects.create(trigger=Trigger.SCHEDULE, status="succeeded")
+    client.force_login(UserFactory(role=Role.RESEARCHER))
+    response = client.get(reverse("admin:analytics_clusteringrun_changelist"))
+    assert response.status_code == 200
+    assert b"Rerun now" not in response.content
