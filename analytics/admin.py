@@ -2,8 +2,15 @@
 
 from django.contrib import admin, messages
 
-from analytics.models import ClusteringRun, ComparisonResult, Phenotype, Trigger
+from analytics.models import (
+    ClusteringRun,
+    ComparisonResult,
+    Phenotype,
+    PhenotypeAssignment,
+    Trigger,
+)
 from analytics.services import clustering_run_request
+from registry.models import Patient
 
 
 def _is_admin(request) -> bool:
@@ -122,3 +129,33 @@ class ClusteringRunAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "Only one run is queued at a time: the first selected.", messages.WARNING
             )
+
+
+@admin.register(PhenotypeAssignment)
+class PhenotypeAssignmentAdmin(admin.ModelAdmin):
+    """Which phenotype each analysed visit received, per run; provisional rows come from
+    the current model between runs. Scoped to the user's centres like every record."""
+
+    list_display = ("patient", "visit", "run", "phenotype", "distance", "provisional")
+    list_filter = ("provisional", "run", "phenotype__name")
+    search_fields = ("patient__patient_id",)
+    list_select_related = ("patient", "visit__patient", "run", "phenotype")
+
+    def get_queryset(self, request):
+        visible = Patient.objects.for_user(request.user)
+        return super().get_queryset(request).filter(patient__in=visible)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

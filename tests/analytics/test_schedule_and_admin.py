@@ -50,3 +50,23 @@ def test_a_researcher_sees_run_history_but_has_no_rerun_action(client):
     response = client.get(reverse("admin:analytics_clusteringrun_changelist"))
     assert response.status_code == 200
     assert b"Rerun now" not in response.content
+
+
+def test_assignments_in_the_admin_are_scoped_to_the_users_centres(client):
+    from analytics.models import Phenotype, PhenotypeAssignment
+    from tests.factories import CenterFactory, VisitFactory
+
+    run = ClusteringRun.objects.create(trigger=Trigger.SCHEDULE, status="succeeded")
+    phenotype = Phenotype.objects.create(
+        run=run, stable_id=1, name="faster stable", size=2, share=1
+    )
+    a, b = CenterFactory(code="TST-A"), CenterFactory(code="TST-B")
+    for center, pid in ((a, "SYN-A9"), (b, "SYN-B9")):
+        visit = VisitFactory(patient__center=center, patient__patient_id=pid)
+        PhenotypeAssignment.objects.create(
+            run=run, phenotype=phenotype, patient=visit.patient, visit=visit, distance=0.5
+        )
+    client.force_login(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    response = client.get(reverse("admin:analytics_phenotypeassignment_changelist"))
+    assert response.status_code == 200
+    assert b"SYN-A9" in response.content and b"SYN-B9" not in response.content
