@@ -1,0 +1,275 @@
+"""registry_import: validate every file completely, then write all of them in one
+transaction (or nothing at all). Two streaming passes keep memory flat in file size:
+the first only remembers natural keys, the second upserts batch by batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from registry.importing.spec import KINDS, SPECS
+from registry.importing.validation import (
+    RowError,
+    check_header,
+    date_rules,
+    patient_rules,
+    rows,
+)
+from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.quality import gait_flags, mri_flags
+
+BATCH = 2000
+
+
+class ImportRejected(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"{len(report.errors)} errors; nothing was imported")
+        self.report = report
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class ImportReport:
+    files: dict[str, str] = field(default_factory=dict)  # kind -> file name
+    counts: dict[str, Counts] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def lines(self) -> list[str]:
+        out = [str(e) for e in self.errors]
+        for kind, c in self.counts.items():
+            out.append(
+                f"{self.files[kind]}: {c.created} created, {c.updated} updated, "
+                f"{c.unchanged} unchanged, {c.rejected} rejected"
+            )
+        return out
+
+
+def discover(paths: Iterable[str | Path]) -> dict[str, Path]:
+    """Files by kind, recognised by name, from files and directories."""
+    found: dict[str, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        candidates = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+        for candidate in candidates:
+            kind = candidate.stem
+            if kind not in SPECS:
+                raise ValueError(
+                    f"{candidate.name}: not an interchange file; expected one of "
+                    + ", ".join(f"{k}.csv" for k in KINDS)
+                )
+            if kind in found:
+                raise ValueError(f"{candidate.name} given twice")
+            found[kind] = candidate
+    return {kind: found[kind] for kind in KINDS if kind in found}
+
+
+class _Known:
+    """Natural keys that exist in the database or earlier in this import."""
+
+    def __init__(self) -> None:
+        self.centers = set(Center.objects.values_list("code", flat=True))
+        self.patients = {
+            pid: (center, birth)
+            for pid, center, birth in Patient.objects.values_list(
+                "patient_id", "center__code", "birth_year"
+            )
+        }
+        self.visits = set(Visit.objects.values_list("patient__patient_id", "visit_date"))
+
+
+def _validate(kind: str, path: Path, known: _Known, allowed: set[str] | None, report):
+    spec = SPECS[kind]
+    header = check_header(path, spec)
+    if header:
+        report.errors.extend(header)
+        return
+    seen = set()
+    counts = report.counts[kind]
+    for line, values, errors in rows(path, spec):
+        problems: list[tuple[str, str]] = []
+        key = tuple(values.get(k) for k in spec.key)
+        if not errors and key in seen:
+            problems.append((spec.key[-1], f"duplicate of an earlier row for {key}"))
+        seen.add(key)
+        pid = values.get("patient_id")
+        if kind == "centers":
+            known.centers.add(values.get("center"))
+        elif kind == "patients":
+            center = values.get("center")
+            if center and center not in known.centers:
+                problems.append(("center", f"{center!r} is not an existing centre"))
+            elif center and allowed is not None and center not in allowed:
+                problems.append(("center", f"{center!r} is not a centre you may import into"))
+            problems += patient_rules(values)
+            if pid:
+                known.patients[pid] = (center, values.get("birth_year"))
+        elif pid is not None:
+            parent = known.patients.get(pid)
+            if parent is None:
+                problems.append(("patient_id", f"{pid!r} is not an existing patient"))
+            else:
+                if allowed is not None and parent[0] not in allowed:
+                    problems.append(("patient_id", f"{pid!r} belongs to another centre"))
+                date_column = {"visits": "visit_date", "mri": "scan_date"}.get(kind)
+                if date_column:
+                    problems += date_rules(values, parent[1], date_column)
+                if kind == "visits" and values.get("visit_date"):
+                    known.visits.add((pid, values["visit_date"]))
+                visit_date = values.get("visit_date")
+                if kind == "gait" and visit_date and (pid, visit_date) not in known.visits:
+                    problems.append(("visit_date", f"no visit of {pid} on {visit_date}"))
+        errors += [RowError(path.name, line, column, message) for column, message in problems]
+        if errors:
+            counts.rejected += 1
+            report.errors.extend(errors)
+
+
+def _model_values(kind: str, values: dict, ids: dict) -> tuple[tuple, dict]:
+    """(natural key in model terms, field values) for one validated row."""
+    if kind == "centers":
+        return (values["center"],), {"code": values["center"], "name": values["name"] or ""}
+    if kind == "patients":
+        data = {k: values[k] for k in ("sex", "birth_year", "onset_year", "diagnosis_date")}
+        data["center_id"] = ids["centers"][values["center"]]
+        return (values["patient_id"],), {"patient_id": values["patient_id"], **data}
+    patient = ids["patients"][values["patient_id"]]
+    if kind == "visits":
+        names = ("disease_course", "edss", "msws12", "t25fw_s", "walking_aid")
+        data = {k: values[k] for k in names}
+        return (patient, values["visit_date"]), {
+            "patient_id": patient,
+            "visit_date": values["visit_date"],
+            **data,
+        }
+    if kind == "gait":
+        visit = ids["visits"][(patient, values["visit_date"])]
+        data = {k: values[k] for k in SPECS["gait"].names[2:]}
+        data["quality_flags"] = gait_flags(data)
+        return (visit, values["condition"]), {"visit_id": visit, **data}
+    data = {k: values[k] for k in SPECS["mri"].names[2:]}
+    data["quality_flags"] = mri_flags(data)
+    return (patient, values["scan_date"]), {
+        "patient_id": patient,
+        "scan_date": values["scan_date"],
+        **data,
+    }
+
+
+_KEY_FIELDS = {
+    "centers": ("code",),
+    "patients": ("patient_id",),
+    "visits": ("patient_id", "visit_date"),
+    "gait": ("visit_id", "condition"),
+    "mri": ("patient_id", "scan_date"),
+}
+_MODELS = {
+    "centers": Center,
+    "patients": Patient,
+    "visits": Visit,
+    "gait": GaitSession,
+    "mri": MriScan,
+}
+
+
+def _refresh_ids(kind: str, ids: dict) -> None:
+    if kind == "centers":
+        ids["centers"] = dict(Center.objects.values_list("code", "id"))
+    elif kind == "patients":
+        ids["patients"] = dict(Patient.objects.values_list("patient_id", "id"))
+    elif kind == "visits":
+        ids["visits"] = {
+            (p, d): pk for pk, p, d in Visit.objects.values_list("pk", "patient_id", "visit_date")
+        }
+
+
+def _write_batch(kind: str, batch: list[dict], counts, history: dict) -> None:
+    model = _MODELS[kind]
+    key_fields = _KEY_FIELDS[kind]
+    first = key_fields[0]
+    existing = {
+        tuple(getattr(obj, f) for f in key_fields): obj
+        for obj in model.objects.filter(**{f"{first}__in": {row["_key"][0] for row in batch}})
+    }
+    creates, updates, changed_fields = [], [], set()
+    for row in batch:
+        key, data = row["_key"], row["_data"]
+        obj = existing.get(key)
+        if obj is None:
+            creates.append(model(**data))
+            continue
+        diff = [name for name, value in data.items() if getattr(obj, name) != value]
+        if diff:
+            for name in diff:
+                setattr(obj, name, data[name])
+            changed_fields.update(diff)
+            updates.append(obj)
+        else:
+            counts.unchanged += 1
+    if creates:
+        bulk_create_with_history(creates, model, batch_size=BATCH, **history)
+        counts.created += len(creates)
+    if updates:
+        bulk_update_with_history(
+            updates, model, sorted(changed_fields), batch_size=BATCH, **history
+        )
+        counts.updated += len(updates)
+
+
+def registry_import(
+    *,
+    paths: Iterable[str | Path],
+    dry_run: bool = False,
+    allowed_centers: set[str] | None = None,
+    user=None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportReport:
+    files = discover(paths)
+    report = ImportReport(files={k: p.name for k, p in files.items()}, dry_run=dry_run)
+    report.counts = {kind: Counts() for kind in files}
+    known = _Known()
+    for kind, path in files.items():
+        _validate(kind, path, known, allowed_centers, report)
+    if report.errors:
+        return report
+    history = {
+        "default_user": user,
+        "default_change_reason": "import: " + ", ".join(report.files.values()),
+    }
+    with transaction.atomic():
+        ids: dict = {}
+        for kind in ("centers", "patients", "visits"):
+            _refresh_ids(kind, ids)
+        for kind, path in files.items():
+            batch = []
+            for _line, values, _errors in rows(path, SPECS[kind]):
+                key, data = _model_values(kind, values, ids)
+                batch.append({"_key": key, "_data": data})
+                if len(batch) >= BATCH:
+                    _write_batch(kind, batch, report.counts[kind], history)
+                    if progress:
+                        progress(kind, len(batch))
+                    batch = []
+            if batch:
+                _write_batch(kind, batch, report.counts[kind], history)
+                if progress:
+                    progress(kind, len(batch))
+            _refresh_ids(kind, ids)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report

@@ -1,0 +1,46 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from registry.importing.service import registry_import
+from registry.models import Center
+
+
+class Command(BaseCommand):
+    help = (
+        "Import centers.csv, patients.csv, visits.csv, gait.csv and mri.csv (files or "
+        "directories). Any error imports nothing and every error is listed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--dry-run", action="store_true", help="validate and count only")
+        parser.add_argument("--center", help="accept only records of this centre code")
+
+    def handle(self, *args, paths, dry_run, center, **options):
+        allowed = None
+        if center is not None:
+            if not Center.objects.filter(code=center).exists():
+                raise CommandError(f"--center = {center!r} is not an existing centre code.")
+            allowed = {center}
+        bar = tqdm(unit=" rows", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+        def progress(kind: str, n: int) -> None:
+            bar.set_description(kind)
+            bar.update(n)
+
+        try:
+            report = registry_import(
+                paths=paths, dry_run=dry_run, allowed_centers=allowed, progress=progress
+            )
+        except (ValueError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError(f"{len(report.errors)} errors: nothing was imported.")
+        verb = "would be imported (dry run, nothing written)" if dry_run else "imported"
+        self.stdout.write(self.style.SUCCESS(f"All files {verb}."))

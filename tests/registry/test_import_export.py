@@ -1,0 +1,165 @@
+"""Importing the interchange files: every rule, all or nothing, idempotent, round trip."""
+
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from registry.exporting import registry_export
+from registry.importing.service import registry_import
+from registry.models import GaitSession, MriScan, Patient, Visit
+from tests.factories import CenterFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "centers.csv": "center,name\nTST-IMP,Synthetic import centre\n",
+    "patients.csv": "patient_id,center,sex,birth_year,onset_year,diagnosis_date\n"
+    "SYN-I1,TST-IMP,F,1980,2001,2003-05-01\nSYN-I2,TST-IMP,M,1975,,\n",
+    "visits.csv": "patient_id,visit_date,disease_course,edss,msws12,t25fw_s,walking_aid\n"
+    "SYN-I1,2021-03-01,RRMS,2.0,20,5.5,none\nSYN-I2,2022-04-01,SPMS,6.0,70,12.0,bilateral\n",
+    "gait.csv": "patient_id,visit_date,condition,velocity_m_s,cadence_steps_min,"
+    "step_length_m,stride_length_m,swing_pct,stance_pct\n"
+    "SYN-I1,2021-03-01,comfortable,1.2,112,0.64,1.29,39,61\n"
+    "SYN-I2,2022-04-01,,0.6,88,0.41,0.82,35,65\n",
+    "mri.csv": "patient_id,scan_date,brain_parenchymal_fraction,grey_matter_fraction,"
+    "white_matter_fraction,t2_lesion_count\n"
+    "SYN-I1,2021-02-01,0.83,0.45,0.38,12\n",
+}
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_clean_file_set_is_imported_with_defaults_and_flags(tmp_path):
+    report = registry_import(paths=[_write(tmp_path, GOOD)])
+    assert report.ok, report.lines()
+    assert report.counts["gait"].created == 2
+    assert GaitSession.objects.get(visit__patient__patient_id="SYN-I2").condition == "comfortable"
+    assert Patient.objects.get(patient_id="SYN-I2").onset_year is None
+    assert MriScan.objects.get().t2_lesion_count == 12
+
+
+@pytest.mark.parametrize(
+    ("file", "bad_line", "expected"),
+    [
+        ("visits.csv", "SYN-I1,2021-05-01,RRMS,0.5,,,", "visits.csv:4: edss: edss = 0.5"),
+        ("visits.csv", "SYN-I1,2021-13-01,RRMS,,,,", "visits.csv:4: visit_date: '2021-13-01'"),
+        ("visits.csv", "SYN-I1,01.05.2021,RRMS,,,,", "YYYY-MM-DD"),
+        ("visits.csv", "SYN-I1,2099-05-01,RRMS,,,,", "visit_date: 2099-05-01 is in the future"),
+        ("visits.csv", "SYN-I1,1970-05-01,RRMS,,,,", "before the birth year 1980"),
+        ("visits.csv", "SYN-XX,2021-05-01,RRMS,,,,", "patient_id: 'SYN-XX' is not an existing"),
+        ("visits.csv", "SYN-I1,2021-05-01,RPMS,,,,", "disease_course = 'RPMS' is not allowed"),
+        ("visits.csv", "SYN-I1,2021-05-01,RRMS,,101,,", "msws12 = 101 is outside the allowed"),
+        ("visits.csv", "SYN-I1,2021-05-01,RRMS,,,,rollator", "walking_aid = 'rollator'"),
+        ("visits.csv", "SYN-I1,2021-03-01,RRMS,,,,", "duplicate of an earlier row"),
+        ("visits.csv", "SYN-I1,,RRMS,,,,", "visits.csv:4: visit_date: a value is required"),
+        ("patients.csv", "SYN-I3,TST-NOPE,F,1980,,", "center: 'TST-NOPE' is not an existing"),
+        ("patients.csv", "SYN-I3,TST-IMP,Q,1980,,", "sex = 'Q' is not allowed"),
+        ("patients.csv", "SYN-I3,TST-IMP,F,1880,,", "birth_year: 1880 is outside"),
+        ("patients.csv", "SYN-I3,TST-IMP,F,1980,1970,", "onset_year: 1970 is outside"),
+        ("patients.csv", "x,TST-IMP,F,1980,,", "patient_id = 'x' is not a valid pseudonym"),
+        ("patients.csv", "SYN-I3,TST-IMP,F,nineteen,,", "'nineteen' is not a whole number"),
+        ("gait.csv", "SYN-I1,2020-01-01,fast,1.5,120,0.7,1.4,40,60", "no visit of SYN-I1"),
+        ("gait.csv", "SYN-I1,2021-03-01,fast,0,120,0.7,1.4,40,60", "velocity_m_s = 0 is outside"),
+        ("gait.csv", "SYN-I1,2021-03-01,jog,1.5,120,0.7,1.4,40,60", "condition = 'jog'"),
+        ("gait.csv", "SYN-I1,2021-03-01,fast,,120,0.7,1.4,40,60", "velocity_m_s: a value is"),
+        ("mri.csv", "SYN-I1,2021-09-01,1.2,0.45,0.38,", "brain_parenchymal_fraction = 1.2"),
+        ("mri.csv", "SYN-I1,2021-09-01,0.8,0.45,0.38,2.5", "'2.5' is not a whole number"),
+        ("centers.csv", "lower case,x", "center = 'lower case' is not a valid code"),
+    ],
+)
+def test_every_rule_is_reported_as_file_line_column_message(tmp_path, file, bad_line, expected):
+    files = dict(GOOD)
+    files[file] = files[file] + bad_line + "\n"
+    report = registry_import(paths=[_write(tmp_path, files)])
+    text = "\n".join(str(e) for e in report.errors)
+    assert expected in text, text
+    assert Patient.objects.count() == 0  # nothing at all was written
+
+
+def test_unknown_and_missing_columns_are_errors(tmp_path):
+    files = dict(GOOD)
+    files["visits.csv"] = "patient_id,visit_date,edss_score\nSYN-I1,2021-03-01,2\n"
+    errors = [str(e) for e in registry_import(paths=[_write(tmp_path, files)]).errors]
+    assert "visits.csv:1: edss_score: unknown column" in errors[0]
+    assert any("visits.csv:1: disease_course: required column is missing" in e for e in errors)
+
+
+def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_lists_every_error(tmp_path):
+    files = dict(GOOD)
+    files["visits.csv"] += "SYN-I1,2021-05-01,RRMS,0.5,,,\nSYN-I2,2099-01-01,XX,,,,\n"
+    report = registry_import(paths=[_write(tmp_path, files)])
+    assert len(report.errors) == 3
+    assert report.counts["visits"].rejected == 2
+    assert Patient.objects.count() == 0
+    assert Visit.objects.count() == 0
+
+
+def test_reimporting_the_same_files_changes_nothing(tmp_path):
+    folder = _write(tmp_path, GOOD)
+    registry_import(paths=[folder])
+    history = Visit.history.count()
+    report = registry_import(paths=[folder])
+    assert {c.created + c.updated for c in report.counts.values()} == {0}
+    assert report.counts["visits"].unchanged == 2
+    assert Visit.history.count() == history
+
+
+def test_a_changed_value_is_an_update_with_history_of_who_imported_it(tmp_path):
+    user = UserFactory()
+    registry_import(paths=[_write(tmp_path / "a", GOOD)])
+    files = dict(GOOD)
+    files["visits.csv"] = files["visits.csv"].replace("RRMS,2.0", "RRMS,3.5")
+    report = registry_import(paths=[_write(tmp_path / "b", files)], user=user)
+    assert report.counts["visits"].updated == 1 and report.counts["visits"].unchanged == 1
+    visit = Visit.objects.get(patient__patient_id="SYN-I1")
+    assert visit.edss == 3.5
+    latest = visit.history.latest()
+    assert latest.history_user == user and latest.history_change_reason.startswith("import:")
+
+
+def test_dry_run_counts_but_writes_nothing(tmp_path):
+    report = registry_import(paths=[_write(tmp_path, GOOD)], dry_run=True)
+    assert report.counts["patients"].created == 2
+    assert Patient.objects.count() == 0
+
+
+def test_a_centre_restriction_rejects_other_centres(tmp_path):
+    CenterFactory(code="TST-OTHER")
+    files = dict(GOOD)
+    files["patients.csv"] += "SYN-I9,TST-OTHER,F,1980,,\n"
+    report = registry_import(paths=[_write(tmp_path, files)], allowed_centers={"TST-IMP"})
+    assert any("not a centre you may import into" in str(e) for e in report.errors)
+
+
+def test_export_import_export_round_trip_gives_identical_files(tmp_path, django_db_blocker):
+    call_command("seed_demo", "--patients", "40", stdout=StringIO())
+    registry_export(directory=tmp_path / "one")
+    for model in (GaitSession, MriScan, Visit, Patient):
+        model.history.all().delete()
+        model.objects.all().delete()
+    report = registry_import(paths=[tmp_path / "one"])
+    assert report.ok, report.lines()
+    registry_export(directory=tmp_path / "two")
+    for name in ("centers", "patients", "visits", "gait", "mri"):
+        one = (tmp_path / "one" / f"{name}.csv").read_text()
+        assert one == (tmp_path / "two" / f"{name}.csv").read_text(), name
+    with (tmp_path / "two" / "patients.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 40
+
+
+def test_the_command_prints_every_error_and_fails(tmp_path):
+    files = dict(GOOD)
+    files["visits.csv"] += "SYN-I1,2021-05-01,RRMS,0.5,,,\n"
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 errors: nothing was imported"):
+        call_command("import_registry", str(_write(tmp_path, files)), stdout=out)
+    assert "visits.csv:4: edss" in out.getvalue()
