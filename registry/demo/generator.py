@@ -63,7 +63,9 @@ class DemoCohort:
 
 def quota(shares: dict[int, float], n: int) -> dict[int, int]:
     """Largest-remainder rounding: counts that add up to n and follow the shares."""
-    raw = {k: share * n for k, share in shares.items()}
+    # The paper's published shares add up to 100.1 % (rounding), so normalise first.
+    total = sum(shares.values())
+    raw = {k: share / total * n for k, share in shares.items()}
     counts = {k: int(np.floor(v)) for k, v in raw.items()}
     by_remainder = sorted(raw, key=lambda k: (counts[k] - raw[k], k))
     for k in by_remainder[: n - sum(counts.values())]:

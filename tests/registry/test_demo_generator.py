@@ -142,3 +142,8 @@ def test_archetypes_differ_as_the_paper_describes(cohort):
     assert med["stride_time_cv_pct"].idxmax() == 4
     assert med["stride_length_cv_pct"].idxmax() == 4
     assert np.isclose(g["velocity_m_s"].median(), 1.1, atol=0.2)
+
+
+@pytest.mark.parametrize("n", [1, 7, 999, 30000])
+def test_quota_never_exceeds_the_cohort_size(n):
+    assert sum(quota(PAPER_SHARES, n).values()) == n
