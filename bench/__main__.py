@@ -2,11 +2,12 @@
 
 import sys
 
-from bench import bridge
+from bench import bridge, importer
 
 
 def main() -> int:
     bridge.main(sys.argv[1:])
+    importer.main([])
     return 0
 
 

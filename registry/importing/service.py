@@ -245,6 +245,8 @@ def registry_import(
     known = _Known()
     for kind, path in files.items():
         _validate(kind, path, known, allowed_centers, report)
+    if progress:
+        progress("validation", 0)
     if report.errors:
         return report
     history = {

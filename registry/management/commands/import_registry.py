@@ -27,7 +27,7 @@ class Command(BaseCommand):
         bar = tqdm(unit=" rows", disable=not sys.stderr.isatty(), file=sys.stderr)
 
         def progress(kind: str, n: int) -> None:
-            bar.set_description(kind)
+            bar.set_description(f"writing after {kind}" if kind == "validation" else kind)
             bar.update(n)
 
         try:
