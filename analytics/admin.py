@@ -59,8 +59,27 @@ class ComparisonInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Derived results: every member of staff may read them, nobody edits them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ClusteringRun)
-class ClusteringRunAdmin(admin.ModelAdmin):
+class ClusteringRunAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "status",
@@ -88,21 +107,6 @@ class ClusteringRunAdmin(admin.ModelAdmin):
     @admin.display(description="duration (s)")
     def duration(self, obj):
         return f"{obj.duration_s:.1f}" if obj.duration_s is not None else "—"
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_rerun_permission(self, request):
         return _is_admin(request)
@@ -132,7 +136,7 @@ class ClusteringRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhenotypeAssignment)
-class PhenotypeAssignmentAdmin(admin.ModelAdmin):
+class PhenotypeAssignmentAdmin(ReadOnlyAdmin):
     """Which phenotype each analysed visit received, per run; provisional rows come from
     the current model between runs. Scoped to the user's centres like every record."""
 
@@ -144,18 +148,3 @@ class PhenotypeAssignmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         visible = Patient.objects.for_user(request.user)
         return super().get_queryset(request).filter(patient__in=visible)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,25 +5,13 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS
 from analytics.features import cohort_frame
 from analytics.models import ClusteringRun, PhenotypeAssignment
 from registry.models import GAIT_FIELDS
 
-COHORT_EXTRA = [
-    "t2_lesion_volume_ml",
-    "t2_lesion_count",
-    "brain_parenchymal_fraction",
-    "grey_matter_fraction",
-    "edss",
-    "msws12",
-    "t25fw_s",
-    "age_years",
-    "disease_duration_years",
-    "sex",
-    "disease_course",
-    "progressive",
-    "walking_aid",
-]
+# The clustering features and the comparison variables, in the data dictionary's units.
+COHORT_EXTRA = [v for v in CONTINUOUS + CATEGORICAL if v not in GAIT_FIELDS]
 COHORT_COLUMNS = [
     "patient_id",
     "center",

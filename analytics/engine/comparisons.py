@@ -10,19 +10,10 @@ import scikit_posthocs as sp
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analytics.engine.preprocess import GAIT_FEATURES
+
 CONTINUOUS = [
-    "velocity_m_s",
-    "cadence_steps_min",
-    "step_length_m",
-    "stride_length_m",
-    "step_time_s",
-    "stride_time_s",
-    "swing_pct",
-    "stance_pct",
-    "double_support_pct",
-    "base_of_support_m",
-    "stride_length_cv_pct",
-    "stride_time_cv_pct",
+    *GAIT_FEATURES,
     "t2_lesion_volume_ml",
     "t2_lesion_count",
     "brain_parenchymal_fraction",
