@@ -1,0 +1,153 @@
+"""Reads for the pages: every queryset starts from the centre/role scoping."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+
+from analytics.models import ClusteringRun, PhenotypeAssignment
+from registry.models import GaitSession, MriScan, Patient, Visit
+
+SORTS = {
+    "patient": "patient_id",
+    "-patient": "-patient_id",
+    "center": "center__code",
+    "last_visit": "latest_visit_date",
+    "-last_visit": "-latest_visit_date",
+    "edss": "latest_edss",
+    "-edss": "-latest_edss",
+}
+
+
+def patient_list(
+    *,
+    user,
+    q: str = "",
+    center: str = "",
+    course: str = "",
+    phenotype: str = "",
+    edss_min: float | None = None,
+    edss_max: float | None = None,
+    flagged: bool = False,
+    sort: str = "patient",
+):
+    """Patients the user may see, with their latest visit and current phenotype, in a
+    constant number of queries however many patients there are."""
+    latest = Visit.objects.filter(patient=OuterRef("pk")).order_by("-visit_date")
+    run = ClusteringRun.objects.current()
+    current = PhenotypeAssignment.objects.filter(patient=OuterRef("pk"), run=run).order_by(
+        "provisional", "-visit__visit_date"
+    )
+    patients = (
+        Patient.objects.for_user(user)
+        .select_related("center")
+        .annotate(
+            n_visits=Count("visits", distinct=True),
+            latest_visit_date=Max("visits__visit_date"),
+            latest_course=Subquery(latest.values("disease_course")[:1]),
+            latest_edss=Subquery(latest.values("edss")[:1]),
+            phenotype_name=Subquery(current.values("phenotype__name")[:1]),
+            phenotype_provisional=Subquery(current.values("provisional")[:1]),
+            has_flags=Exists(
+                GaitSession.objects.filter(visit__patient=OuterRef("pk")).exclude(quality_flags=[])
+            )
+            | Exists(MriScan.objects.filter(patient=OuterRef("pk")).exclude(quality_flags=[])),
+        )
+    )
+    if q:
+        patients = patients.filter(patient_id__icontains=q.strip())
+    if center:
+        patients = patients.filter(center__code=center)
+    if course:
+        patients = patients.filter(latest_course=course)
+    if phenotype:
+        patients = patients.filter(phenotype_name=phenotype)
+    if edss_min is not None:
+        patients = patients.filter(latest_edss__gte=edss_min)
+    if edss_max is not None:
+        patients = patients.filter(latest_edss__lte=edss_max)
+    if flagged:
+        patients = patients.filter(has_flags=True)
+    return patients.order_by(SORTS.get(sort, "patient_id"), "patient_id")
+
+
+def patient_timeline(*, patient: Patient) -> list[dict]:
+    """Each visit with its walks, the nearest scan within 180 days, and its phenotype
+    in every succeeded run (provisional ones marked)."""
+    visits = list(patient.visits.prefetch_related("gait_sessions").order_by("visit_date"))
+    scans = list(patient.mri_scans.order_by("scan_date"))
+    assignments: dict[int, list] = {}
+    for a in (
+        PhenotypeAssignment.objects.filter(patient=patient, run__status="succeeded")
+        .select_related("phenotype", "run")
+        .order_by("-run__finished_at")
+    ):
+        assignments.setdefault(a.visit_id, []).append(a)
+    timeline, previous = [], None
+    for visit in visits:
+        comfortable = next(
+            (g for g in visit.gait_sessions.all() if g.condition == "comfortable"), None
+        )
+        near = [s for s in scans if abs((s.scan_date - visit.visit_date).days) <= 180]
+        scan = min(near, key=lambda s: abs((s.scan_date - visit.visit_date).days), default=None)
+        labels = assignments.get(visit.pk, [])
+        current = labels[0] if labels else None
+        name = current.phenotype.name if current else None
+        timeline.append(
+            {
+                "visit": visit,
+                "gait": comfortable,
+                "walks": list(visit.gait_sessions.all()),
+                "scan": scan,
+                "phenotype": current,
+                "history": labels,
+                "transition": previous is not None and name is not None and name != previous,
+                "flags": [f for g in visit.gait_sessions.all() for f in g.quality_flags]
+                + (scan.quality_flags if scan else []),
+            }
+        )
+        if name is not None:
+            previous = name
+    return timeline
+
+
+def run_for_dashboard(run_id: str | None):
+    if run_id:
+        return ClusteringRun.objects.filter(pk=run_id).first()
+    return ClusteringRun.objects.current()
+
+
+def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
+    phenotypes = list(run.phenotypes.order_by("stable_id"))
+    rows = []
+    for c in run.comparisons.order_by("order"):
+        cells = []
+        for p in phenotypes:
+            s = c.summaries.get(str(p.stable_id), {})
+            if c.kind == "continuous":
+                cells.append(
+                    f"{s['median']:.3g} [{s['q1']:.3g}, {s['q3']:.3g}]"
+                    if s.get("median") is not None
+                    else "—"
+                )
+            else:
+                counts, pct = s.get("counts", {}), s.get("percent", {})
+                cells.append(
+                    "; ".join(f"{k} {n} ({pct.get(k, 0):.0f} %)" for k, n in counts.items())
+                )
+        rows.append({"row": c, "cells": cells})
+    return phenotypes, rows
+
+
+def recent_runs(limit: int = 20):
+    return ClusteringRun.objects.select_related("triggered_by").annotate(
+        n_phenotypes=Count("phenotypes")
+    )[:limit]
+
+
+def visible_counts(*, user) -> dict:
+    patients = Patient.objects.for_user(user)
+    return {
+        "patients": patients.count(),
+        "visits": Visit.objects.for_user(user).count(),
+        "flagged": GaitSession.objects.for_user(user).filter(~Q(quality_flags=[])).count(),
+    }

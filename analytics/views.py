@@ -1,0 +1,103 @@
+"""Pages for clinicians and researchers. Each view checks access, calls one selector and
+renders; every queryset goes through the centre/role scoping."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from analytics import selectors
+from analytics.exports import comparisons_csv_write
+from analytics.models import ClusteringRun
+from registry.models import Center, Course, Patient
+from registry.models.scoping import visible_center_ids
+
+
+def _float(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@login_required
+def home(request):
+    run = selectors.run_for_dashboard(None)
+    return render(
+        request,
+        "analytics/home.html",
+        {"counts": selectors.visible_counts(user=request.user), "run": run, "nav": "home"},
+    )
+
+
+@login_required
+def patient_list(request):
+    params = request.GET
+    patients = selectors.patient_list(
+        user=request.user,
+        q=params.get("q", ""),
+        center=params.get("center", ""),
+        course=params.get("course", ""),
+        phenotype=params.get("phenotype", ""),
+        edss_min=_float(params.get("edss_min")),
+        edss_max=_float(params.get("edss_max")),
+        flagged=params.get("flagged") == "1",
+        sort=params.get("sort", "patient"),
+    )
+    page = Paginator(patients, 50).get_page(params.get("page"))
+    visible = visible_center_ids(request.user)
+    centers = Center.objects.all() if visible is None else Center.objects.filter(id__in=visible)
+    run = selectors.run_for_dashboard(None)
+    query = params.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "analytics/patient_list.html",
+        {
+            "page": page,
+            "centers": centers,
+            "courses": Course.values,
+            "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
+            "params": params,
+            "query": query.urlencode(),
+            "nav": "patients",
+        },
+    )
+
+
+@login_required
+def patient_detail(request, patient_id: str):
+    patient = get_object_or_404(
+        Patient.objects.for_user(request.user).select_related("center"), patient_id=patient_id
+    )
+    timeline = selectors.patient_timeline(patient=patient)
+    return render(
+        request,
+        "analytics/patient_detail.html",
+        {"patient": patient, "timeline": timeline, "nav": "patients"},
+    )
+
+
+@login_required
+def phenotype_dashboard(request):
+    run = selectors.run_for_dashboard(request.GET.get("run"))
+    if request.GET.get("run") and run is None:
+        raise Http404("no such run")
+    context = {"run": run, "runs": selectors.recent_runs(), "nav": "phenotypes"}
+    if run is not None and run.status == "succeeded":
+        phenotypes, rows = selectors.comparison_table(run=run)
+        context.update(phenotypes=phenotypes, rows=rows)
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+def comparisons_csv(request, run_id: int):
+    run = get_object_or_404(ClusteringRun, pk=run_id)
+    if run.status != "succeeded":
+        raise Http404("this run has no results")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="comparisons-run-{run.pk}.csv"'
+    comparisons_csv_write(run=run, out=response)
+    return response
