@@ -12,7 +12,7 @@ from analytics import selectors
 from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun
 from registry.models import Center, Course, Patient
-from registry.models.scoping import visible_center_ids
+from registry.models.scoping import can_edit_center, can_write, visible_center_ids
 
 
 def _float(raw: str | None) -> float | None:
@@ -62,6 +62,7 @@ def patient_list(request):
             "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
             "params": params,
             "query": query.urlencode(),
+            "can_add": can_write(request.user),
             "nav": "patients",
         },
     )
@@ -76,7 +77,12 @@ def patient_detail(request, patient_id: str):
     return render(
         request,
         "analytics/patient_detail.html",
-        {"patient": patient, "timeline": timeline, "nav": "patients"},
+        {
+            "patient": patient,
+            "timeline": timeline,
+            "can_edit": can_edit_center(request.user, patient.center_id),
+            "nav": "patients",
+        },
     )
 
 

@@ -3,6 +3,7 @@
 Every variable is documented in README.md and .env.example.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -123,7 +124,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly.js from the installed plotly package, served by the app itself.
+    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
+]
 # Static files (including the plotting library: clinic networks are closed, no CDN)
 # are served by the app itself through WhiteNoise.
 STORAGES = {
