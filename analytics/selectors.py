@@ -151,3 +151,85 @@ def visible_counts(*, user) -> dict:
         "visits": Visit.objects.for_user(user).count(),
         "flagged": GaitSession.objects.for_user(user).filter(~Q(quality_flags=[])).count(),
     }
+
+
+def pca_points(*, run: ClusteringRun, user) -> dict:
+    """PC1 × PC2 of the run's analysed visits (those the user may see), coloured by
+    phenotype, and the loadings of the first two components per feature."""
+    import json
+
+    from analytics.engine.model import FittedModel, project
+    from analytics.features import cohort_frame
+
+    if not run.model:
+        return {}
+    model = FittedModel.from_json(json.dumps(run.model))
+    visible = set(Patient.objects.for_user(user).values_list("pk", flat=True))
+    labels = {
+        visit_id: stable_id
+        for visit_id, stable_id, patient in run.assignments.filter(provisional=False).values_list(
+            "visit_id", "phenotype__stable_id", "patient_id"
+        )
+        if patient in visible
+    }
+    frame = cohort_frame(visit_choice="all", mri_window_days=run.mri_window_days).frame
+    frame = frame[frame["visit_id"].isin(labels.keys())]
+    points = project(model, frame) if len(frame) else []
+    series: dict[int, dict] = {}
+    for (visit_id, pid), xy in zip(
+        frame[["visit_id", "patient_id"]].to_numpy(), points, strict=True
+    ):
+        s = series.setdefault(labels[int(visit_id)], {"x": [], "y": [], "text": []})
+        s["x"].append(round(float(xy[0]), 4))
+        s["y"].append(round(float(xy[1]) if len(xy) > 1 else 0.0, 4))
+        s["text"].append(str(pid))
+    names = dict(run.phenotypes.values_list("stable_id", "name"))
+    loadings = {f: v[:2] for f, v in (run.pca.get("loadings") or {}).items()}
+    return {
+        "series": [
+            {"id": k, "name": f"{k} {names.get(k, '')}", **v} for k, v in sorted(series.items())
+        ],
+        "loadings": loadings,
+        "explained": (run.pca.get("explained_variance") or [])[:2],
+    }
+
+
+def phenotype_profiles(*, run: ClusteringRun) -> dict:
+    phenotypes = list(run.phenotypes.order_by("stable_id"))
+    features = list(phenotypes[0].profile) if phenotypes else []
+    return {
+        "features": features,
+        "series": [
+            {"name": f"{p.stable_id} {p.name}", "z": [p.profile[f] for f in features]}
+            for p in phenotypes
+        ],
+    }
+
+
+def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
+    """Values over time: gait and EDSS at visits, MRI measures at their own scan dates."""
+
+    def at_visits(pick):
+        return [
+            {"date": row["visit"].visit_date.isoformat(), "value": pick(row)}
+            for row in timeline
+            if pick(row) is not None
+        ]
+
+    scans = list(
+        patient.mri_scans.order_by("scan_date").values_list(
+            "scan_date", "brain_parenchymal_fraction", "t2_lesion_volume_ml"
+        )
+    )
+
+    def at_scans(index):
+        return [
+            {"date": s[0].isoformat(), "value": s[index]} for s in scans if s[index] is not None
+        ]
+
+    return {
+        "gait speed (m/s)": at_visits(lambda r: r["gait"].velocity_m_s if r["gait"] else None),
+        "EDSS": at_visits(lambda r: r["visit"].edss),
+        "BPF": at_scans(1),
+        "T2 lesion volume (ml)": at_scans(2),
+    }

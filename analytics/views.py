@@ -81,6 +81,7 @@ def patient_detail(request, patient_id: str):
             "patient": patient,
             "timeline": timeline,
             "can_edit": can_edit_center(request.user, patient.center_id),
+            "series": selectors.patient_series(patient=patient, timeline=timeline),
             "nav": "patients",
         },
     )
@@ -94,7 +95,12 @@ def phenotype_dashboard(request):
     context = {"run": run, "runs": selectors.recent_runs(), "nav": "phenotypes"}
     if run is not None and run.status == "succeeded":
         phenotypes, rows = selectors.comparison_table(run=run)
-        context.update(phenotypes=phenotypes, rows=rows)
+        context.update(
+            phenotypes=phenotypes,
+            rows=rows,
+            pca=selectors.pca_points(run=run, user=request.user),
+            profiles=selectors.phenotype_profiles(run=run),
+        )
     return render(request, "analytics/dashboard.html", context)
 
 

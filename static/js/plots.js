@@ -1,0 +1,56 @@
+// Draws the page's plots from data embedded with json_script. Plotly is served locally.
+(function () {
+  "use strict";
+  var config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  var layoutBase = { margin: { l: 55, r: 15, t: 30, b: 45 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
+  function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
+  function merge(a, b) { var o = {}; [a, b].forEach(function (s) { for (var k in s) o[k] = s[k]; }); return o; }
+
+  var pca = data("pca-data");
+  if (pca && pca.series && document.getElementById("pca-plot")) {
+    var traces = pca.series.map(function (s) {
+      return { x: s.x, y: s.y, text: s.text, name: s.name, mode: "markers", type: "scatter",
+               marker: { size: 5, opacity: 0.7 }, hovertemplate: "%{text}<extra>%{fullData.name}</extra>" };
+    });
+    var scale = 3, annotations = [];
+    Object.keys(pca.loadings).forEach(function (f) {
+      var l = pca.loadings[f];
+      annotations.push({ x: l[0] * scale, y: (l[1] || 0) * scale, ax: 0, ay: 0, axref: "x", ayref: "y",
+                         xref: "x", yref: "y", text: f.replace(/_/g, " "), showarrow: true, arrowhead: 2,
+                         arrowcolor: "#555", font: { size: 10, color: "#333" } });
+    });
+    var ev = pca.explained || [];
+    Plotly.newPlot("pca-plot", traces, merge(layoutBase, {
+      title: { text: "PC1 × PC2 (arrows: loadings × " + scale + ")", font: { size: 13 } },
+      xaxis: { title: "PC1" + (ev[0] ? " (" + (100 * ev[0]).toFixed(1) + " %)" : ""), zeroline: true },
+      yaxis: { title: "PC2" + (ev[1] ? " (" + (100 * ev[1]).toFixed(1) + " %)" : ""), zeroline: true },
+      annotations: annotations, legend: { orientation: "h", y: -0.2 }
+    }), config);
+  }
+
+  var profiles = data("profile-data");
+  if (profiles && document.getElementById("profile-plot")) {
+    var lines = profiles.series.map(function (s) {
+      return { x: profiles.features.map(function (f) { return f.replace(/_/g, " "); }), y: s.z, name: s.name,
+               mode: "lines+markers", type: "scatter" };
+    });
+    Plotly.newPlot("profile-plot", lines, merge(layoutBase, {
+      title: { text: "Phenotype profiles (z-scored feature means)", font: { size: 13 } },
+      yaxis: { title: "z", zeroline: true }, xaxis: { tickangle: -35, automargin: true },
+      legend: { orientation: "h", y: -0.45 }
+    }), config);
+  }
+
+  var series = data("patient-series");
+  if (series) {
+    Object.keys(series).forEach(function (name, i) {
+      var el = document.getElementById("patient-plot-" + i);
+      if (!el || !series[name].length) { if (el) el.innerHTML = '<p class="muted">' + name + ": no values</p>"; return; }
+      Plotly.newPlot(el, [{ x: series[name].map(function (p) { return p.date; }),
+                            y: series[name].map(function (p) { return p.value; }),
+                            mode: "lines+markers", type: "scatter", name: name }],
+        merge(layoutBase, { title: { text: name, font: { size: 13 } }, height: 240, showlegend: false,
+                            xaxis: { type: "date" } }), config);
+    });
+  }
+})();
