@@ -233,3 +233,48 @@ def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
         "BPF": at_scans(1),
         "T2 lesion volume (ml)": at_scans(2),
     }
+
+
+def transitions(*, run: ClusteringRun, user) -> dict:
+    """How many patients moved from phenotype i to j between consecutive analysed
+    visits of this run (its own labels and provisional ones), for visible patients."""
+    rows = (
+        run.assignments.filter(patient__in=Patient.objects.for_user(user))
+        .order_by("patient_id", "visit__visit_date")
+        .values_list("patient_id", "phenotype__stable_id")
+    )
+    counts: dict[tuple[int, int], int] = {}
+    patients_with_pairs, previous = set(), (None, None)
+    for patient, stable_id in rows:
+        if patient == previous[0]:
+            counts[(previous[1], stable_id)] = counts.get((previous[1], stable_id), 0) + 1
+            patients_with_pairs.add(patient)
+        previous = (patient, stable_id)
+    ids = list(run.phenotypes.order_by("stable_id").values_list("stable_id", "name"))
+    matrix = [
+        {"from": f"{i} {name}", "cells": [counts.get((i, j), 0) for j, _ in ids]} for i, name in ids
+    ]
+    return {"ids": ids, "matrix": matrix, "patients": len(patients_with_pairs)}
+
+
+def run_agreement(*, run: ClusteringRun, other: ClusteringRun) -> dict:
+    """Adjusted Rand index between two runs on the patients both analysed (each
+    patient's latest analysed visit in each run)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    def labels(r):
+        out = {}
+        for patient, stable_id in (
+            r.assignments.filter(provisional=False)
+            .order_by("visit__visit_date")
+            .values_list("patient_id", "phenotype__stable_id")
+        ):
+            out[patient] = stable_id
+        return out
+
+    a, b = labels(run), labels(other)
+    shared = sorted(set(a) & set(b))
+    if len(shared) < 2:
+        return {"shared": len(shared), "ari": None}
+    ari = adjusted_rand_score([a[p] for p in shared], [b[p] for p in shared])
+    return {"shared": len(shared), "ari": float(ari)}

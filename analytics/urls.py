@@ -7,5 +7,6 @@ urlpatterns = [
     path("patients/", views.patient_list, name="patient-list"),
     path("patients/<str:patient_id>/", views.patient_detail, name="patient-detail"),
     path("phenotypes/", views.phenotype_dashboard, name="phenotype-dashboard"),
+    path("runs/rerun/", views.rerun, name="rerun"),
     path("runs/<int:run_id>/comparisons.csv", views.comparisons_csv, name="comparisons-csv"),
 ]

@@ -3,10 +3,14 @@ renders; every queryset goes through the centre/role scoping."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from analytics import selectors
 from analytics.exports import comparisons_csv_write
@@ -92,7 +96,12 @@ def phenotype_dashboard(request):
     run = selectors.run_for_dashboard(request.GET.get("run"))
     if request.GET.get("run") and run is None:
         raise Http404("no such run")
-    context = {"run": run, "runs": selectors.recent_runs(), "nav": "phenotypes"}
+    context = {
+        "run": run,
+        "runs": selectors.recent_runs(),
+        "can_rerun": _may_rerun(request.user),
+        "nav": "phenotypes",
+    }
     if run is not None and run.status == "succeeded":
         phenotypes, rows = selectors.comparison_table(run=run)
         context.update(
@@ -100,7 +109,18 @@ def phenotype_dashboard(request):
             rows=rows,
             pca=selectors.pca_points(run=run, user=request.user),
             profiles=selectors.phenotype_profiles(run=run),
+            transitions=selectors.transitions(run=run, user=request.user),
         )
+        other = (
+            selectors.run_for_dashboard(request.GET.get("compare"))
+            if request.GET.get("compare")
+            else None
+        )
+        if other is not None and other.status == "succeeded":
+            context["agreement"] = {
+                "other": other,
+                **selectors.run_agreement(run=run, other=other),
+            }
     return render(request, "analytics/dashboard.html", context)
 
 
@@ -113,3 +133,19 @@ def comparisons_csv(request, run_id: int):
     response["Content-Disposition"] = f'attachment; filename="comparisons-run-{run.pk}.csv"'
     comparisons_csv_write(run=run, out=response)
     return response
+
+
+def _may_rerun(user) -> bool:
+    return user.is_active and (user.is_superuser or user.role == "admin")
+
+
+@login_required
+@require_POST
+def rerun(request):
+    if not _may_rerun(request.user):
+        raise PermissionDenied("Only administrators start a reanalysis.")
+    from analytics.services import clustering_run_request
+
+    run = clustering_run_request(trigger="web", user=request.user)
+    messages.success(request, f"Run {run.pk} queued; it appears here when the worker is done.")
+    return redirect(f"{reverse('phenotype-dashboard')}?run={run.pk}")

@@ -122,3 +122,38 @@ def test_patient_with_no_visits_has_an_honest_page(client):
     client.force_login(UserFactory(role=Role.CLINICIAN, centers=[patient.center]))
     response = client.get(reverse("patient-detail", args=[patient.patient_id]))
     assert response.status_code == 200
+
+
+def test_only_admins_may_rerun_from_the_dashboard(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from analytics import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.recluster_cohort, "delay", lambda **kw: queued.append(kw))
+    client.force_login(UserFactory(role=Role.RESEARCHER))
+    assert client.post(reverse("rerun")).status_code == 403
+    assert b'action="/runs/rerun/"' not in client.get(reverse("phenotype-dashboard")).content
+    client.force_login(UserFactory(role=Role.ADMIN))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("rerun"))
+    run = ClusteringRun.objects.get()
+    assert response.status_code == 302 and f"run={run.pk}" in response["Location"]
+    assert (run.trigger, run.status) == ("web", "pending") and queued == [{"run_id": run.pk}]
+
+
+@pytest.mark.slow
+def test_transitions_and_agreement_between_runs(client):
+    demo_cohort_seed(n_patients=200, seed=9)
+    all_visits = services.clustering_run_request(
+        trigger="command", bootstrap=0, visit_choice="all", sync=True
+    )
+    latest = services.clustering_run_request(trigger="command", bootstrap=0, sync=True)
+    client.force_login(UserFactory(role=Role.RESEARCHER, is_superuser=True))
+    page = client.get(reverse("phenotype-dashboard"), {"run": all_visits.pk})
+    assert page.context["transitions"]["patients"] > 50
+    moved = sum(sum(row["cells"]) for row in page.context["transitions"]["matrix"])
+    assert moved >= page.context["transitions"]["patients"]
+    compared = client.get(reverse("phenotype-dashboard"), {"run": latest.pk, "compare": latest.pk})
+    assert compared.context["agreement"]["ari"] == pytest.approx(1.0)
+    assert compared.context["agreement"]["shared"] == 200
