@@ -4,7 +4,7 @@ says exactly what the database would refuse, naming the field and the allowed ra
 from django import forms
 from django.forms import inlineformset_factory
 
-from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models import GAIT_FIELDS, Center, GaitSession, MriScan, Patient, Visit
 from registry.models.scoping import visible_center_ids
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,23 +33,7 @@ class VisitForm(forms.ModelForm):
 class GaitForm(forms.ModelForm):
     class Meta:
         model = GaitSession
-        fields = [
-            "condition",
-            "device",
-            "software_version",
-            "velocity_m_s",
-            "cadence_steps_min",
-            "step_length_m",
-            "stride_length_m",
-            "step_time_s",
-            "stride_time_s",
-            "swing_pct",
-            "stance_pct",
-            "double_support_pct",
-            "base_of_support_m",
-            "stride_length_cv_pct",
-            "stride_time_cv_pct",
-        ]
+        fields = ["condition", "device", "software_version", *GAIT_FIELDS]
 
 
 GaitFormSet = inlineformset_factory(
