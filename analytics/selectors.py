@@ -34,8 +34,10 @@ def patient_list(
     constant number of queries however many patients there are."""
     latest = Visit.objects.filter(patient=OuterRef("pk")).order_by("-visit_date")
     run = ClusteringRun.objects.current()
+    # The label of the patient's latest analysed visit: a provisional one when a visit
+    # was added after the run.
     current = PhenotypeAssignment.objects.filter(patient=OuterRef("pk"), run=run).order_by(
-        "provisional", "-visit__visit_date"
+        "-visit__visit_date"
     )
     patients = (
         Patient.objects.for_user(user)
