@@ -1,7 +1,13 @@
-"""The phenotyping maths: pure pandas / numpy / scikit-learn / scipy, no Django."""
+"""The phenotyping maths: pure pandas / numpy / scikit-learn / scipy, no Django.
 
+Entry points: `run_pipeline(frame, config=..., previous=...)`, `result_to_dict(result)`,
+`assign(model, frame)`, `fingerprint(frame, feature_columns)`.
+"""
+
+from analytics.engine.comparisons import Comparison
 from analytics.engine.model import ALGORITHM_VERSION, FittedModel, assign
 from analytics.engine.pipeline import (
+    Phenotype,
     PipelineConfig,
     PipelineResult,
     PreviousModel,
@@ -13,7 +19,9 @@ from analytics.engine.preprocess import feature_columns
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "Comparison",
     "FittedModel",
+    "Phenotype",
     "PipelineConfig",
     "PipelineResult",
     "PreviousModel",

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
 
-from analytics.engine.alignment import MATCH_THRESHOLD, align
-from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS, compare_phenotypes
-from analytics.engine.model import FittedModel, library_versions
+from analytics.engine.alignment import MATCH_THRESHOLD, Alignment, align, common_features
+from analytics.engine.clustering import PcaFit, fit_kmeans, fit_pca
+from analytics.engine.comparisons import (
+    CATEGORICAL,
+    CONTINUOUS,
+    Comparison,
+    compare_phenotypes,
+)
+from analytics.engine.model import ALGORITHM_VERSION, FittedModel, library_versions
 from analytics.engine.naming import name_clusters
-from analytics.engine.preprocess import feature_columns, prepare
-from analytics.engine.selection import k_selection
-from analytics.engine.stability import clusterboot, flag
+from analytics.engine.preprocess import FEATURE_SETS, MISSING_MODES, feature_columns, prepare
+from analytics.engine.selection import K_RANGE, KSelection, k_selection
+from analytics.engine.stability import BOOTSTRAP_N_INIT, clusterboot
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,28 @@ class PipelineConfig:
     k: int | str = 4  # or "auto": the index vote decides
     seed: int = 42
     pca_variance: float = 0.80
-    pca_components: int | None = None
+    pca_components: int | None = None  # a fixed count overrides pca_variance
     n_init: int = 50
     bootstrap: int = 100
     missing: str = "complete"
-    k_range: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8)
+    k_range: tuple[int, ...] = K_RANGE
     match_threshold: float = MATCH_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.feature_set not in FEATURE_SETS:
+            raise ValueError(f"feature_set = {self.feature_set!r}; use one of {list(FEATURE_SETS)}")
+        if self.k != "auto" and not (isinstance(self.k, int) and self.k >= 2):
+            raise ValueError(f"k = {self.k!r}; use an integer >= 2 or 'auto'")
+        if self.missing not in MISSING_MODES:
+            raise ValueError(f"missing = {self.missing!r}; use one of {list(MISSING_MODES)}")
+        if not 0 < self.pca_variance <= 1:
+            raise ValueError(f"pca_variance = {self.pca_variance}; use a share in (0, 1]")
+        if self.pca_components is not None and self.pca_components < 1:
+            raise ValueError(f"pca_components = {self.pca_components}; use at least 1")
+        if self.n_init < 1 or self.bootstrap < 0:
+            raise ValueError("n_init must be >= 1 and bootstrap >= 0")
+        if not self.k_range or min(self.k_range) < 2:
+            raise ValueError(f"k_range = {self.k_range}; every k must be >= 2")
 
 
 @dataclass(frozen=True)
@@ -49,10 +69,11 @@ class Phenotype:
     description: str
     size: int
     share: float
-    centroid: dict[str, float]
-    profile: dict[str, float]
+    centroid: dict[str, float]  # original units (log features back-transformed)
+    profile: dict[str, float]  # z-scores against the analysed cohort
     stability_jaccard: float | None
     stability_flag: str
+    instability: float  # the naming score: mean z of the two CVs and double support
 
 
 @dataclass(frozen=True)
@@ -62,43 +83,47 @@ class PipelineResult:
     n_used: int
     exclusions: dict
     preprocessing: list[dict]
-    pca: dict
-    k_selection: dict
+    pca: PcaFit
+    k_selection: KSelection
     k: int
     rows: list  # index labels of the input frame that were clustered
-    labels: list[int]  # stable id per used row
-    distances: list[float]
-    phenotypes: list[Phenotype]
-    id_mapping: dict[int, int]
+    labels: list[int]  # stable id per used row, same order as rows
+    distances: list[float]  # Euclidean distance to the own centroid in PCA space
+    phenotypes: list[Phenotype]  # by stable id
+    alignment: Alignment
     model: FittedModel
-    comparisons: list[dict]
+    comparisons: list[Comparison]
     timings: dict[str, float] = field(default_factory=dict)
+    patient_ids: list = field(default_factory=list)
+    visit_ids: list = field(default_factory=list)
+
+    @property
+    def id_mapping(self) -> dict[int, int]:
+        """k-means label (0 = fastest) -> stable id."""
+        return dict(self.alignment.mapping)
 
 
 def fingerprint(frame: pd.DataFrame, feature_columns: list[str]) -> str:
-    """sha256 of a canonical serialisation of the rows (features and comparison
-    variables), independent of row order."""
-    keys = [c for c in ("patient_id", "visit_date") if c in frame.columns]
+    """sha256 of the rows as canonical CSV lines (keys, features, comparison variables),
+    sorted, so it changes with any value and never with row order or the index.
+
+    Every input row counts, including those a complete-case run will drop: their
+    number is part of the result."""
+    keys = [c for c in ("patient_id", "visit_id", "visit_date") if c in frame.columns]
     extra = [c for c in CONTINUOUS + CATEGORICAL if c in frame.columns]
-    columns = keys + [c for c in dict.fromkeys(feature_columns + extra) if c in frame.columns]
-    canonical = frame[columns].sort_values(keys, kind="stable") if keys else frame[columns]
-    payload = canonical.to_csv(index=False, float_format="%.10g").encode()
+    columns = list(dict.fromkeys(keys + list(feature_columns) + extra))
+    columns = [c for c in columns if c in frame.columns]
+    text = frame[columns].to_csv(index=False, header=False, float_format="%.10g")
+    lines = sorted(text.splitlines())
+    payload = "\n".join([",".join(columns), *lines]).encode()
     return hashlib.sha256(payload).hexdigest()
 
 
-def _ordered_kmeans(points, velocity, k, seed, n_init):
-    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(points)
-    speeds = np.array([velocity[model.labels_ == c].mean() for c in range(k)])
-    # Fastest first, so label numbers do not depend on the solver's internal order.
-    order = np.argsort(-speeds, kind="stable")
-    relabel = np.empty(k, dtype=int)
-    relabel[order] = np.arange(k)
-    return relabel[model.labels_], model.cluster_centers_[order]
-
-
-def run_pipeline(frame: pd.DataFrame, *, config: PipelineConfig, previous=None) -> PipelineResult:
+def run_pipeline(
+    frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel | None = None
+) -> PipelineResult:
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock = started = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -109,82 +134,94 @@ def run_pipeline(frame: pd.DataFrame, *, config: PipelineConfig, previous=None) 
     features = feature_columns(config.feature_set)
     prep = prepare(frame, features=features, missing=config.missing)
     if len(prep.z) < max(config.k_range) + 2:
-        raise ValueError(f"{len(prep.z)} complete rows are too few to cluster")
+        raise ValueError(
+            f"{len(prep.z)} usable rows are too few to cluster with k up to {max(config.k_range)}"
+        )
     lap("preprocess")
 
-    pca = PCA(
-        n_components=config.pca_components or config.pca_variance,
-        svd_solver="full",
-        random_state=config.seed,
-    ).fit(prep.z)
+    pca = fit_pca(
+        prep.z, features=features, variance=config.pca_variance, components=config.pca_components
+    )
     points = pca.transform(prep.z)
     lap("pca")
 
     selection = k_selection(points, k_range=config.k_range, seed=config.seed)
-    k = selection["chosen"] if config.k == "auto" else int(config.k)
+    k = selection.chosen if config.k == "auto" else int(config.k)
+    if k >= len(points):
+        raise ValueError(f"k = {k} needs more than {len(points)} rows")
     lap("k_selection")
 
     velocity = prep.raw[:, features.index("velocity_m_s")]
-    labels, centers = _ordered_kmeans(points, velocity, k, config.seed, config.n_init)
+    fit = fit_kmeans(points, k=k, seed=config.seed, n_init=config.n_init, order_by=velocity)
     lap("kmeans")
 
-    jaccard = clusterboot(points, labels, k=k, b=config.bootstrap, seed=config.seed)
+    stability = clusterboot(
+        points, fit.labels, k=k, b=config.bootstrap, seed=config.seed, n_init=BOOTSTRAP_N_INIT
+    )
     lap("stability")
 
-    z_centroids = np.vstack([prep.z[labels == c].mean(axis=0) for c in range(k)])
     scaling = prep.scaling
-    previous_z = {}
-    if previous is not None:
-        for stable_id, centroid in previous.centroids.items():
-            if all(name in centroid for name in features):
-                raw = np.array([[centroid[name] for name in features]], dtype=float)
-                previous_z[int(stable_id)] = scaling.transform(raw)[0]
-    mapping = align(z_centroids, previous_z, threshold=config.match_threshold)
-    original = scaling.inverse(z_centroids.copy())
+    z_centroids = np.vstack([prep.z[fit.labels == c].mean(axis=0) for c in range(k)])
+    alignment = _align(z_centroids, previous, features, scaling, config.match_threshold)
+    mapping = alignment.mapping
+    # Back-transformed mean in the standardised space, so that mapping a stored centroid
+    # into the next run's space (as alignment does) starts from exactly this point.
+    original = scaling.inverse(z_centroids)
     profiles = [dict(zip(features, map(float, row), strict=True)) for row in z_centroids]
     names = name_clusters(profiles)
     lap("identities")
 
-    stable = np.array([mapping[c] for c in labels])
-    distances = np.linalg.norm(points - centers[labels], axis=1)
-    n_used = len(labels)
+    model = FittedModel(
+        features=features,
+        log_features=list(scaling.log_features),
+        scaler_mean=scaling.mean.tolist(),
+        scaler_scale=scaling.scale.tolist(),
+        medians=dict(scaling.medians),
+        pca_mean=pca.mean.tolist(),
+        pca_components=pca.components.tolist(),
+        centroids_pca=fit.centers.tolist(),
+        centroids_original=[dict(zip(features, map(float, row), strict=True)) for row in original],
+        stable_ids=[mapping[c] for c in range(k)],
+        names=[n.name for n in names],
+        versions=library_versions(),
+        feature_set=config.feature_set,
+        seed=config.seed,
+        pca_explained_variance=pca.explained_variance_ratio.tolist(),
+    )
+    stable = np.array([mapping[c] for c in fit.labels])
+    centers = np.array(model.centroids_pca)
+    distances = np.sqrt(((points - centers[fit.labels]) ** 2).sum(axis=1))
+    n_used = len(fit.labels)
     phenotypes = []
     for c in range(k):
-        size = int((labels == c).sum())
+        size = int((fit.labels == c).sum())
         phenotypes.append(
             Phenotype(
                 id=mapping[c],
-                name=names[c][0],
-                description=names[c][1],
+                name=names[c].name,
+                description=names[c].description,
                 size=size,
                 share=size / n_used,
-                centroid=dict(zip(features, map(float, original[c]), strict=True)),
+                centroid=model.centroids_original[c],
                 profile=profiles[c],
-                stability_jaccard=jaccard.get(c),
-                stability_flag=flag(jaccard[c]) if c in jaccard else "",
+                stability_jaccard=stability.jaccard[c],
+                stability_flag=stability.flags[c],
+                instability=names[c].instability,
             )
         )
     phenotypes.sort(key=lambda p: p.id)
-    by_label = [mapping[c] for c in range(k)]
-    model = FittedModel(
-        features=features,
-        log_features=scaling.log_features,
-        scaler_mean=scaling.mean.tolist(),
-        scaler_scale=scaling.scale.tolist(),
-        medians=scaling.medians,
-        pca_mean=pca.mean_.tolist(),
-        pca_components=pca.components_.tolist(),
-        centroids_pca=centers.tolist(),
-        centroids_original=[dict(zip(features, map(float, row), strict=True)) for row in original],
-        stable_ids=by_label,
-        names=[names[c][0] for c in range(k)],
-        versions=library_versions(),
-    )
     used = frame.iloc[prep.kept]
+    lap("model")
+
     comparisons = compare_phenotypes(used, stable, seed=config.seed)
     lap("comparisons")
+    timings["engine_total"] = round(time.perf_counter() - started, 3)
 
-    explained = pca.explained_variance_ratio_
+    stability_step = {
+        "step": "stability",
+        "method": f"clusterboot: {stability.resamples} bootstrap resamples, k-means with "
+        f"n_init {stability.n_init} per resample, mean best Jaccard per cluster",
+    }
     return PipelineResult(
         config=config,
         n_input=len(frame),
@@ -194,48 +231,104 @@ def run_pipeline(frame: pd.DataFrame, *, config: PipelineConfig, previous=None) 
             *prep.steps,
             {
                 "step": "PCA",
-                "method": f"{pca.n_components_} components "
-                f"({100 * explained.sum():.1f} % of variance)",
+                "method": f"{pca.rule}: {pca.n_components} components "
+                f"({100 * pca.explained_variance_ratio.sum():.1f} % of the variance)",
             },
+            {
+                "step": "k-means",
+                "method": f"k = {k} ({'index vote' if config.k == 'auto' else 'set'}), "
+                f"k-means++, n_init {config.n_init}, seed {config.seed}; "
+                "clusters numbered by descending mean velocity",
+            },
+            stability_step,
         ],
-        pca={
-            "n_components": int(pca.n_components_),
-            "explained_variance": explained.tolist(),
-            "cumulative": np.cumsum(explained).tolist(),
-            "loadings": {name: pca.components_[:, j].tolist() for j, name in enumerate(features)},
-        },
+        pca=pca,
         k_selection=selection,
         k=k,
         rows=list(used.index),
         labels=stable.tolist(),
         distances=distances.tolist(),
         phenotypes=phenotypes,
-        id_mapping={int(c): int(mapping[c]) for c in range(k)},
+        alignment=alignment,
         model=model,
         comparisons=comparisons,
         timings=timings,
+        patient_ids=_column(used, "patient_id"),
+        visit_ids=_column(used, "visit_id"),
     )
 
 
+def _align(z_centroids, previous, features, scaling, threshold) -> Alignment:
+    if previous is None or not previous.centroids:
+        return align(z_centroids, {}, threshold=threshold)
+    common = common_features(features, previous.centroids)
+    positions = [features.index(name) for name in common]
+    previous_z = {}
+    for stable_id, centroid in previous.centroids.items():
+        raw = np.full(len(features), np.nan)
+        raw[positions] = [float(centroid[name]) for name in common]
+        previous_z[int(stable_id)] = scaling.transform(raw)[positions]
+    return align(z_centroids[:, positions], previous_z, threshold=threshold, features=tuple(common))
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    if name not in frame.columns:
+        return [None] * len(frame)
+    values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
+    if name == "visit_id":
+        return [None if v is None else int(v) for v in values]
+    return [None if v is None else str(v) for v in values]
+
+
+def _plain(value):
+    """Python scalars for JSON: numpy numbers unwrapped, NaN and infinities as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if value is None or value is pd.NaT or isinstance(value, str):
+        return None if value is pd.NaT else value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
 def result_to_dict(result: PipelineResult) -> dict:
-    """Plain JSON-able data for storage."""
-    return {
-        "n_input": result.n_input,
-        "n_used": result.n_used,
-        "exclusions": result.exclusions,
-        "preprocessing": result.preprocessing,
-        "pca": result.pca,
-        "k_selection": result.k_selection,
-        "k": result.k,
-        "id_mapping": {str(k): v for k, v in result.id_mapping.items()},
-        "model": result.model.to_dict(),
-        "phenotypes": [p.__dict__ for p in result.phenotypes],
-        "labels": [
-            {"row": row, "id": label, "distance": distance}
-            for row, label, distance in zip(
-                result.rows, result.labels, result.distances, strict=True
-            )
-        ],
-        "comparisons": result.comparisons,
-        "timings": result.timings,
-    }
+    """Plain JSON-able data for storage: no numpy types, no NaN (PostgreSQL's JSON types
+    reject it; missing numbers are None)."""
+    return _plain(
+        {
+            "algorithm_version": ALGORITHM_VERSION,
+            "config": asdict(result.config),
+            "n_input": result.n_input,
+            "n_used": result.n_used,
+            "exclusions": result.exclusions,
+            "preprocessing": result.preprocessing,
+            "pca": result.pca.to_dict(),
+            "k_selection": result.k_selection.to_dict(),
+            "k": result.k,
+            "id_mapping": result.id_mapping,
+            "alignment": result.alignment.to_dict(),
+            "model": result.model.to_dict(),
+            "phenotypes": [asdict(p) for p in result.phenotypes],
+            "labels": [
+                {"row": row, "id": label, "distance": distance, "patient_id": pid, "visit_id": vid}
+                for row, label, distance, pid, vid in zip(
+                    result.rows,
+                    result.labels,
+                    result.distances,
+                    result.patient_ids,
+                    result.visit_ids,
+                    strict=True,
+                )
+            ],
+            "comparisons": [c.to_dict() for c in result.comparisons],
+            "timings": result.timings,
+        }
+    )

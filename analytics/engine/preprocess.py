@@ -1,6 +1,6 @@
-"""Feature sets and preprocessing: log of right-skewed variables, missing values, z-scores.
+"""Feature sets and preprocessing: missing values, log of right-skewed variables, z-scores.
 
-Every step is recorded so a run can say exactly what it did to the data.
+Every step is recorded as a plain dict so a run can say exactly what it did to the data.
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ GAIT_FEATURES = [
     "stride_time_cv_pct",
 ]
 MRI_FEATURES = ["t2_lesion_volume_ml", "brain_parenchymal_fraction", "grey_matter_fraction"]
-# Right-skewed and possibly 0, hence log1p rather than log.
-LOG_FEATURES = {"stride_length_cv_pct", "stride_time_cv_pct", "t2_lesion_volume_ml"}
 FEATURE_SETS = {"gait": GAIT_FEATURES, "gait+mri": GAIT_FEATURES + MRI_FEATURES}
+# Right-skewed (coefficients of variation, lesion volume) and legitimately 0, hence
+# log1p = log(x + 1): the offset of 1 keeps 0 finite and barely moves values >> 1.
+LOG_FEATURES = ("stride_length_cv_pct", "stride_time_cv_pct", "t2_lesion_volume_ml")
+LOG_TRANSFORM = "log1p"
+MISSING_MODES = ("complete", "median")
 
 
 def feature_columns(feature_set: str) -> list[str]:
@@ -42,7 +45,7 @@ def feature_columns(feature_set: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Scaling:
-    """Everything needed to map raw rows into the standardised feature space."""
+    """Everything needed to map raw rows into the standardised feature space and back."""
 
     features: list[str]
     log_features: list[str]
@@ -50,63 +53,80 @@ class Scaling:
     scale: np.ndarray
     medians: dict[str, float] = field(default_factory=dict)
 
+    def _logged(self) -> list[int]:
+        return [j for j, name in enumerate(self.features) if name in self.log_features]
+
     def transform(self, raw: np.ndarray) -> np.ndarray:
-        values = raw.astype(float).copy()
-        for j, name in enumerate(self.features):
-            if name in self.log_features:
-                values[:, j] = np.log1p(values[:, j])
+        values = np.array(raw, dtype=float)  # a copy: callers' arrays may be read-only
+        logged = self._logged()
+        values[..., logged] = np.log1p(values[..., logged])
         return (values - self.mean) / self.scale
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
-        values = z * self.scale + self.mean
-        for j, name in enumerate(self.features):
-            if name in self.log_features:
-                values[..., j] = np.expm1(values[..., j])
+        values = np.asarray(z, dtype=float) * self.scale + self.mean
+        logged = self._logged()
+        values[..., logged] = np.expm1(values[..., logged])
         return values
 
 
 @dataclass(frozen=True)
 class Prepared:
     z: np.ndarray
-    raw: np.ndarray
+    raw: np.ndarray  # after imputation, before log and scaling
     kept: np.ndarray  # positions (0-based) of the input rows that were used
     scaling: Scaling
     steps: list[dict]
     exclusions: dict
 
 
-def prepare(frame: pd.DataFrame, *, features: list[str], missing: str = "complete") -> Prepared:
-    if missing not in {"complete", "median"}:
-        raise ValueError(f"missing = {missing!r} is not allowed; use 'complete' or 'median'.")
+def numeric_matrix(frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """The feature columns as a float matrix; anything that is not a number is missing."""
     absent = [name for name in features if name not in frame.columns]
     if absent:
         raise ValueError(f"input lacks feature columns: {', '.join(absent)}")
-    raw = frame[features].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+    columns = [pd.to_numeric(frame[name], errors="coerce") for name in features]
+    if not columns:
+        return np.empty((len(frame), 0))
+    return np.column_stack([c.to_numpy(dtype=float, na_value=np.nan) for c in columns])
+
+
+def prepare(frame: pd.DataFrame, *, features: list[str], missing: str = "complete") -> Prepared:
+    """Missing values (complete cases or median imputation), then log1p of the skewed
+    features, then z-scores with the population SD of the rows used."""
+    if missing not in MISSING_MODES:
+        raise ValueError(f"missing = {missing!r} is not allowed; use 'complete' or 'median'.")
+    raw = numeric_matrix(frame, features)
+    holes = np.isnan(raw)
     missing_by_feature = {
-        name: int(n) for name, n in zip(features, np.isnan(raw).sum(axis=0), strict=True) if n
+        name: int(n) for name, n in zip(features, holes.sum(axis=0), strict=True) if n
     }
     steps: list[dict] = []
     medians: dict[str, float] = {}
     if missing == "complete":
-        keep = ~np.isnan(raw).any(axis=1)
+        keep = ~holes.any(axis=1)
         steps.append(
             {
                 "step": "missing values",
-                "method": "complete cases",
+                "method": "complete cases: rows with any missing feature are dropped",
                 "dropped_rows": int((~keep).sum()),
                 "missing_by_feature": missing_by_feature,
             }
         )
     else:
+        empty = [name for name, n in missing_by_feature.items() if n == len(raw)]
+        if empty:
+            raise ValueError(f"no values at all to impute from for: {', '.join(empty)}")
         keep = np.ones(len(raw), dtype=bool)
-        column_medians = np.nanmedian(raw, axis=0)
         for j, name in enumerate(features):
-            medians[name] = float(column_medians[j])
-            raw[np.isnan(raw[:, j]), j] = column_medians[j]
+            if name in missing_by_feature:
+                # Medians on the raw scale; log1p is monotone, so the imputed value
+                # sits at the median of the logged column too.
+                medians[name] = float(np.nanmedian(raw[:, j]))
+                raw[holes[:, j], j] = medians[name]
         steps.append(
             {
                 "step": "missing values",
-                "method": "median imputation",
+                "method": "median imputation of each missing feature",
                 "imputed_by_feature": missing_by_feature,
                 "medians": medians,
             }
@@ -114,19 +134,36 @@ def prepare(frame: pd.DataFrame, *, features: list[str], missing: str = "complet
     kept = np.flatnonzero(keep)
     raw = raw[keep]
     logged = [name for name in features if name in LOG_FEATURES]
-    steps.append({"step": "log transform", "method": "log1p", "features": logged})
+    steps.append(
+        {
+            "step": "log transform",
+            "method": f"{LOG_TRANSFORM}: log(x + 1), for right-skewed variables",
+            "features": logged,
+        }
+    )
     values = raw.copy()
-    for j, name in enumerate(features):
-        if name in LOG_FEATURES:
-            values[:, j] = np.log1p(values[:, j])
-    mean = values.mean(axis=0) if len(values) else np.zeros(len(features))
-    scale = values.std(axis=0) if len(values) else np.ones(len(features))
+    positions = [features.index(name) for name in logged]
+    values[:, positions] = np.log1p(values[:, positions])
+    if len(values):
+        mean, scale = values.mean(axis=0), values.std(axis=0)
+    else:
+        mean, scale = np.zeros(len(features)), np.ones(len(features))
+    constant = [name for name, s in zip(features, scale, strict=True) if not s > 0]
+    # A constant feature carries no information; dividing by 1 leaves it at 0 everywhere.
     scale = np.where(scale > 0, scale, 1.0)
-    steps.append({"step": "z-score", "method": "mean 0, SD 1 (population SD)"})
-    scaling = Scaling(features, logged, mean, scale, medians)
+    steps.append(
+        {
+            "step": "z-score",
+            "method": "mean 0, SD 1 (population SD of the rows used)",
+            "constant_features": constant,
+        }
+    )
+    scaling = Scaling(list(features), logged, mean, scale, medians)
     exclusions = {
         "n_input": len(frame),
+        "n_used": len(kept),
         "n_dropped_missing": int(len(frame) - len(kept)),
         "missing_by_feature": missing_by_feature,
+        "reason": "missing feature values" if missing == "complete" else "none (imputed)",
     }
     return Prepared((values - mean) / scale, raw, kept, scaling, steps, exclusions)

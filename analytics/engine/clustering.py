@@ -1,0 +1,97 @@
+"""PCA on the standardised features and k-means in the PCA space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+
+
+@dataclass(frozen=True)
+class PcaFit:
+    """components: one row per kept component, one column per feature (unit vectors)."""
+
+    features: list[str]
+    components: np.ndarray
+    mean: np.ndarray
+    explained_variance_ratio: np.ndarray
+    rule: str
+
+    @property
+    def n_components(self) -> int:
+        return len(self.components)
+
+    def transform(self, z: np.ndarray) -> np.ndarray:
+        return (np.asarray(z, dtype=float) - self.mean) @ self.components.T
+
+    def to_dict(self) -> dict:
+        """Loadings are the component weights per feature (the eigenvector entries,
+        not scaled by the component's SD)."""
+        explained = self.explained_variance_ratio
+        return {
+            "n_components": self.n_components,
+            "rule": self.rule,
+            "explained_variance": explained.tolist(),
+            "cumulative": np.cumsum(explained).tolist(),
+            "loadings": {
+                name: self.components[:, j].tolist() for j, name in enumerate(self.features)
+            },
+        }
+
+
+def fit_pca(
+    z: np.ndarray,
+    *,
+    features: list[str],
+    variance: float = 0.80,
+    components: int | None = None,
+) -> PcaFit:
+    """Keep a fixed number of components, or the fewest whose cumulative explained
+    variance reaches `variance`."""
+    if components is not None:
+        n_components: int | float = min(int(components), z.shape[1], len(z))
+        rule = f"fixed: {n_components} components"
+    else:
+        n_components = float(variance)
+        rule = f"fewest components reaching {100 * variance:g} % of the variance"
+    # The full SVD is exact and deterministic; sklearn fixes the component signs.
+    pca = PCA(n_components=n_components, svd_solver="full").fit(z)
+    return PcaFit(
+        features=list(features),
+        components=pca.components_.copy(),
+        mean=pca.mean_.copy(),
+        explained_variance_ratio=pca.explained_variance_ratio_.copy(),
+        rule=rule,
+    )
+
+
+@dataclass(frozen=True)
+class KMeansFit:
+    labels: np.ndarray  # 0..k-1, cluster 0 has the highest mean of order_by
+    centers: np.ndarray  # in the space that was clustered, same order
+    inertia: float
+    seed: int
+    n_init: int
+
+
+def fit_kmeans(
+    points: np.ndarray, *, k: int, seed: int, n_init: int, order_by: np.ndarray
+) -> KMeansFit:
+    """k-means++ with n_init restarts, then clusters renumbered by descending mean of
+    `order_by` (the pipeline passes velocity) so label numbers never depend on the
+    solver's internal order. Same points, k, seed and n_init give identical labels."""
+    model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+    model.fit(points)
+    means = np.array([order_by[model.labels_ == c].mean() for c in range(k)])
+    order = np.argsort(-means, kind="stable")
+    relabel = np.empty(k, dtype=int)
+    relabel[order] = np.arange(k)
+    return KMeansFit(
+        labels=relabel[model.labels_],
+        centers=model.cluster_centers_[order].copy(),
+        inertia=float(model.inertia_),
+        seed=seed,
+        n_init=n_init,
+    )
