@@ -1,0 +1,103 @@
+"""REST API: token authentication, role and centre scoping, model validation as 400."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from registry.models import Role, Visit
+from tests.factories import CenterFactory, GaitSessionFactory, PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    a, b = CenterFactory(code="TST-A"), CenterFactory(code="TST-B")
+    mine = PatientFactory(patient_id="SYN-A1", center=a, birth_year=1980)
+    theirs = PatientFactory(patient_id="SYN-B1", center=b)
+    GaitSessionFactory(visit__patient=mine)
+    GaitSessionFactory(visit__patient=theirs)
+    return a, b
+
+
+def _client(user) -> APIClient:
+    out = StringIO()
+    call_command("drf_create_token", user.username, stdout=out)
+    token = out.getvalue().split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_anonymous_requests_are_refused():
+    assert APIClient().get("/api/v1/patients/").status_code == 401
+
+
+def test_a_clinician_lists_only_their_centre_and_gets_404_for_another(world):
+    a, _ = world
+    api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    body = api.get("/api/v1/patients/").json()
+    assert [p["patient_id"] for p in body["results"]] == ["SYN-A1"]
+    assert api.get("/api/v1/patients/SYN-B1/").status_code == 404
+    other_visit = Visit.objects.get(patient__patient_id="SYN-B1")
+    assert api.get(f"/api/v1/visits/{other_visit.pk}/").status_code == 404
+
+
+def test_a_clinician_creates_and_updates_a_visit(world):
+    a, _ = world
+    api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    data = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "RRMS", "edss": 2.5}
+    created = api.post("/api/v1/visits/", data, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["age_years"] == 44
+    visit_id = created.json()["id"]
+    patched = api.patch(f"/api/v1/visits/{visit_id}/", {"edss": 3.0}, format="json")
+    assert patched.status_code == 200 and patched.json()["edss"] == 3.0
+
+
+def test_out_of_range_values_come_back_as_400_naming_field_and_range(world):
+    a, _ = world
+    api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    bad = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "XX", "edss": 0.5}
+    response = api.post("/api/v1/visits/", bad, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert "0.5 does not exist" in " ".join(errors["edss"])
+    early = {"patient": "SYN-A1", "visit_date": "1975-01-01", "disease_course": "RRMS"}
+    errors = api.post("/api/v1/visits/", early, format="json").json()
+    assert "before the patient's birth year 1980" in " ".join(errors["visit_date"])
+
+
+def test_a_clinician_cannot_write_into_another_centre(world):
+    a, _ = world
+    api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    data = {"patient": "SYN-B1", "visit_date": "2024-06-01", "disease_course": "RRMS"}
+    assert api.post("/api/v1/visits/", data, format="json").status_code == 403
+    patient = {"patient_id": "SYN-NEW", "center": "TST-B", "sex": "F", "birth_year": 1990}
+    assert api.post("/api/v1/patients/", patient, format="json").status_code == 403
+
+
+def test_a_researcher_reads_but_cannot_write(world):
+    a, _ = world
+    api = _client(UserFactory(role=Role.RESEARCHER, centers=[a]))
+    assert api.get("/api/v1/gait-sessions/").json()["count"] == 1
+    data = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "RRMS"}
+    assert api.post("/api/v1/visits/", data, format="json").status_code == 403
+    assert api.delete("/api/v1/patients/SYN-A1/").status_code == 403
+
+
+def test_filters_narrow_the_lists(world):
+    api = _client(UserFactory(role=Role.RESEARCHER, is_superuser=True))
+    assert api.get("/api/v1/patients/", {"center__code": "TST-B"}).json()["count"] == 1
+    assert api.get("/api/v1/visits/", {"patient__patient_id": "SYN-A1"}).json()["count"] == 1
+
+
+def test_schema_and_docs_are_served_with_local_assets(client):
+    client.force_login(UserFactory())
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/v1/patients/" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower() and b"swagger-ui" in docs.content
