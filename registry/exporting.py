@@ -1,14 +1,47 @@
 """The registry as the five interchange files of the data dictionary, scoped to a
-user's centres when a user is given. Export -> import into an empty database ->
-export gives identical files."""
+user's centres when a user is given.
+
+Two exports share one query and streaming path:
+
+- `registry_export` writes the files as stored. Export -> import into an empty
+  database -> export gives identical files.
+- `registry_export_deidentified` writes the same files and columns for research, with
+  the pseudonyms replaced by random codes and every date shifted per patient (see its
+  docstring and the README.txt it writes).
+
+Rows are streamed from the database; only the de-identified export keeps one small
+entry per patient (code and day offset) in memory, and only while it runs.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime
+import random
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
-from registry.importing.spec import SPECS
+from django.db.models import CharField, F, Max, Min, Value
+from django.db.models.functions import MD5, Concat
+from django.utils import timezone
+
+from registry.importing.spec import KINDS, SPECS
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models.temporal import today
+
+# The one date column of each file that refers to a patient; all of them are shifted.
+DATE_COLUMN = {
+    "patients": "diagnosis_date",
+    "visits": "visit_date",
+    "gait": "visit_date",
+    "mri": "scan_date",
+}
+_DATE_AT = {kind: SPECS[kind].names.index(column) for kind, column in DATE_COLUMN.items()}
+MAX_SHIFT_DAYS = 364
+CODE_PREFIX = "R-"
+
+Rewrite = Callable[[str, tuple], tuple | None]
 
 
 def _cell(value) -> str:
@@ -21,39 +54,214 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _queries(user):
-    patients = Patient.objects.all() if user is None else Patient.objects.for_user(user)
+def _scoped_patients(user):
+    return Patient.objects.all() if user is None else Patient.objects.for_user(user)
+
+
+def _patient_order(prefix: str, salt: str | None):
+    pseudonym = f"{prefix}patient_id"
+    if salt is None:
+        return F(pseudonym)
+    # Sorted by pseudonym, the rows of a de-identified file would give the link back to
+    # anyone holding the list of pseudonyms (same rank, same patient). A hash salted
+    # per export keeps each patient's rows together in an order nobody can rebuild.
+    return MD5(Concat(Value(salt), F(pseudonym), output_field=CharField()))
+
+
+def _queries(user, *, salt: str | None = None) -> dict:
+    """One values_list queryset per file kind, in the columns of SPECS. Patients come
+    in pseudonym order, or in a salted-hash order when a salt is given."""
+    patients = _scoped_patients(user)
     centers = Center.objects.filter(id__in=patients.values("center_id").distinct())
     if user is None:
         centers = Center.objects.all()
     return {
         "centers": centers.order_by("code").values_list("code", "name"),
-        "patients": patients.order_by("patient_id").values_list(
+        "patients": patients.order_by(_patient_order("", salt)).values_list(
             "patient_id", "center__code", "sex", "birth_year", "onset_year", "diagnosis_date"
         ),
         "visits": Visit.objects.filter(patient__in=patients)
-        .order_by("patient__patient_id", "visit_date")
+        .order_by(_patient_order("patient__", salt), "visit_date")
         .values_list("patient__patient_id", *SPECS["visits"].names[1:]),
         "gait": GaitSession.objects.filter(visit__patient__in=patients)
-        .order_by("visit__patient__patient_id", "visit__visit_date", "condition")
+        .order_by(_patient_order("visit__patient__", salt), "visit__visit_date", "condition")
         .values_list("visit__patient__patient_id", "visit__visit_date", *SPECS["gait"].names[2:]),
         "mri": MriScan.objects.filter(patient__in=patients)
-        .order_by("patient__patient_id", "scan_date")
+        .order_by(_patient_order("patient__", salt), "scan_date")
         .values_list("patient__patient_id", *SPECS["mri"].names[1:]),
     }
 
 
-def registry_export(*, directory: str | Path, user=None) -> dict[str, int]:
-    directory = Path(directory)
+def _write_files(directory: Path, queries: dict, rewrite: Rewrite | None = None) -> dict:
+    """Stream each queryset into <kind>.csv; `rewrite` may change a row or drop it (None)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
-    for kind, rows in _queries(user).items():
+    for kind in KINDS:
         with (directory / f"{kind}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(SPECS[kind].names)
             n = 0
-            for row in rows.iterator(chunk_size=5000):
+            for row in queries[kind].iterator(chunk_size=5000):
+                if rewrite is not None:
+                    row = rewrite(kind, row)
+                    if row is None:
+                        continue
                 writer.writerow([_cell(v) for v in row])
                 n += 1
         written[kind] = n
     return written
+
+
+def registry_export(*, directory: str | Path, user=None) -> dict[str, int]:
+    return _write_files(Path(directory), _queries(user))
+
+
+def shift_choice(
+    *,
+    birth_year: int,
+    first: datetime.date | None,
+    last: datetime.date | None,
+    on: datetime.date,
+    rng: random.Random,
+) -> int | None:
+    """A day offset drawn uniformly from -MAX_SHIFT_DAYS … +MAX_SHIFT_DAYS without 0,
+    narrowed so that `first` stays on or after 1 Jan of the birth year and `last` stays
+    on or before `on` (the dictionary's date rules). None when only 0 would fit."""
+    low, high = -MAX_SHIFT_DAYS, MAX_SHIFT_DAYS
+    if first is not None:
+        low = max(low, (datetime.date(birth_year, 1, 1) - first).days)
+    if last is not None:
+        high = min(high, (on - last).days)
+    zero_inside = low <= 0 <= high
+    choices = high - low + 1 - int(zero_inside)
+    if choices <= 0:
+        return None
+    offset = low + rng.randrange(choices)
+    if zero_inside and offset >= 0:
+        offset += 1
+    return offset
+
+
+def _date_bounds(patients) -> dict[str, list]:
+    """pseudonym -> [birth_year, first date, last date] over all of the patient's dates."""
+    bounds = {}
+    pseudonyms = patients.order_by().values_list("patient_id", "birth_year", "diagnosis_date")
+    for pseudonym, birth_year, diagnosis in pseudonyms.iterator(chunk_size=5000):
+        bounds[pseudonym] = [birth_year, diagnosis, diagnosis]
+    for model, column in ((Visit, "visit_date"), (MriScan, "scan_date")):
+        grouped = (
+            model.objects.filter(patient__in=patients)
+            .order_by()
+            .values("patient__patient_id")
+            .annotate(first=Min(column), last=Max(column))
+            .values_list("patient__patient_id", "first", "last")
+        )
+        for pseudonym, first, last in grouped:
+            entry = bounds.get(pseudonym)
+            if entry is None:  # a patient added since the first query; left out below
+                continue
+            entry[1] = first if entry[1] is None else min(entry[1], first)
+            entry[2] = last if entry[2] is None else max(entry[2], last)
+    return bounds
+
+
+class _Deidentifier:
+    """Draws a random code and a day offset per patient and rewrites rows with them.
+    The table lives in this object only: it is never written, stored or logged."""
+
+    def __init__(self, patients) -> None:
+        rng = random.SystemRandom()
+        on = today()
+        self._table: dict[str, tuple[str, int]] = {}
+        self.left_out = 0
+        used: set[str] = set()
+        for pseudonym, (birth_year, first, last) in _date_bounds(patients).items():
+            offset = shift_choice(birth_year=birth_year, first=first, last=last, on=on, rng=rng)
+            if offset is None:
+                self.left_out += 1
+                continue
+            code = self._new_code(used)
+            used.add(code)
+            self._table[pseudonym] = (code, offset)
+
+    @staticmethod
+    def _new_code(used: set[str]) -> str:
+        while True:
+            code = CODE_PREFIX + secrets.token_hex(6).upper()
+            if code not in used:
+                return code
+
+    def rewrite(self, kind: str, row: tuple) -> tuple | None:
+        if kind not in DATE_COLUMN:
+            return row
+        entry = self._table.get(row[0])
+        if entry is None:  # left out, or added to the registry during the export
+            return None
+        code, offset = entry
+        at = _DATE_AT[kind]
+        values = list(row)
+        values[0] = code
+        if values[at] is not None:
+            values[at] = values[at] + datetime.timedelta(days=offset)
+        return tuple(values)
+
+
+def registry_export_deidentified(*, directory: str | Path, user=None) -> dict[str, int]:
+    """The five interchange files for research, plus a README.txt that explains them.
+
+    - patient_id is a random code ("R-" and 12 hex digits from `secrets`), drawn anew for
+      every export and the same in all five files of one export; it cannot be derived
+      from the pseudonym.
+    - diagnosis_date, visit_date and scan_date are shifted by one random number of days
+      per patient (-364 … +364, never 0), so intervals within a patient are exact. The
+      range is narrowed per patient so that no shifted date is in the future or before
+      1 Jan of the birth year; a patient for whom only 0 would fit is left out.
+    - birth_year, onset_year and the centre code are kept: researchers need the site as a
+      covariate. Free-text provenance columns and centre names are kept as recorded.
+    - The link code -> pseudonym and the offsets exist in memory during the export only;
+      they are not written to the files, the database or any log.
+    """
+    directory = Path(directory)
+    exported_at = timezone.now()
+    deidentifier = _Deidentifier(_scoped_patients(user))
+    written = _write_files(
+        directory, _queries(user, salt=secrets.token_hex(16)), deidentifier.rewrite
+    )
+    (directory / "README.txt").write_text(
+        _readme(exported_at, user, written, deidentifier.left_out), encoding="utf-8"
+    )
+    return written
+
+
+def _readme(exported_at, user, written: dict[str, int], left_out: int) -> str:
+    scope = "all centres" if user is None else "the centres the exporting account may read"
+    lines = [
+        "De-identified export of the MS mobility registry",
+        "",
+        f"Exported at: {exported_at.isoformat(timespec='seconds')}",
+        f"Scope: {scope}",
+        "",
+        "The five files have the columns of the registry's interchange files, with:",
+        "- patient_id: a random code drawn for this export only. A patient has the same",
+        "  code in all five files of this export and a different code in any other export.",
+        "  The code cannot be derived from the registry's pseudonym and the link between",
+        "  the two is not kept anywhere.",
+        "- diagnosis_date, visit_date, scan_date: shifted by a random number of days",
+        f"  drawn per patient, between -{MAX_SHIFT_DAYS} and +{MAX_SHIFT_DAYS}, never 0.",
+        "  All dates of one patient move by the same number of days, so intervals within",
+        "  a patient are exact; calendar dates, seasons and intervals between patients",
+        "  are not. The shift is chosen so that no date is in the future or before",
+        "  1 January of the birth year. The shifts are not kept anywhere.",
+        "- birth_year, onset_year and the centre code: unchanged. Ages and disease",
+        "  durations computed from shifted dates may differ by one year from the",
+        "  registry's.",
+        "- all other columns, including centre names and the free-text device and",
+        "  software columns: as recorded.",
+        "- Patients appear in a random order, not in the order of their pseudonyms.",
+        "",
+        f"Patients left out because no date shift fits their dates: {left_out}",
+        "",
+        "Rows:",
+        *(f"- {kind}.csv: {n}" for kind, n in written.items()),
+    ]
+    return "\n".join(lines) + "\n"
