@@ -1,6 +1,13 @@
 """registry_import: validate every file completely, then write all of them in one
-transaction (or nothing at all). Two streaming passes keep memory flat in file size:
-the first only remembers natural keys, the second upserts batch by batch."""
+transaction (or nothing at all), streaming so memory stays flat in file size.
+
+On PostgreSQL valid rows are staged on disk while they are checked and written by COPY
+plus one upsert per file (`copy_upsert`); elsewhere (the embedded SQLite default) a
+second pass upserts batch by batch through the ORM. Both keep the audit trail.
+
+`progress(stage, done, total)` is called with stage "validating" or "writing" and the
+data rows done so far out of all rows in the files.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from registry.importing import copy_upsert
 from registry.importing.spec import KINDS, SPECS
 from registry.importing.validation import (
     RowError,
@@ -20,9 +28,13 @@ from registry.importing.validation import (
     rows,
 )
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models.scoping import can_write, visible_center_ids
 from registry.quality import gait_flags, mri_flags
 
 BATCH = 2000
+PROGRESS_EVERY = 5000
+
+Progress = Callable[[str, int, int], None]
 
 
 class ImportRejected(Exception):
@@ -79,6 +91,17 @@ def discover(paths: Iterable[str | Path]) -> dict[str, Path]:
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
+def import_scope(user) -> set[str] | None:
+    """Centre codes a user may import into (None: every centre, new ones included).
+    Researchers and inactive users may not import at all."""
+    if not can_write(user):
+        raise PermissionError(f"{getattr(user, 'username', user)!r} may not import data")
+    visible = visible_center_ids(user)
+    if visible is None:
+        return None
+    return set(Center.objects.filter(id__in=visible).values_list("code", flat=True))
+
+
 class _Known:
     """Natural keys that exist in the database or earlier in this import."""
 
@@ -93,7 +116,16 @@ class _Known:
         self.visits = set(Visit.objects.values_list("patient__patient_id", "visit_date"))
 
 
-def _validate(kind: str, path: Path, known: _Known, allowed: set[str] | None, report):
+def count_rows(path: Path) -> int:
+    """Data rows of a file, for progress (a line count; quoted line breaks are rare)."""
+    with path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        handle.seek(max(handle.tell() - 1, 0))
+        unterminated = handle.read(1) not in (b"\n", b"")
+    return max(lines + unterminated - 1, 0)
+
+
+def _validate(kind, path, known, allowed, report, stage, tick) -> None:
     spec = SPECS[kind]
     header = check_header(path, spec)
     if header:
@@ -102,6 +134,7 @@ def _validate(kind: str, path: Path, known: _Known, allowed: set[str] | None, re
     seen = set()
     counts = report.counts[kind]
     for line, values, errors in rows(path, spec):
+        tick()
         problems: list[tuple[str, str]] = []
         key = tuple(values.get(k) for k in spec.key)
         if not errors and key in seen:
@@ -109,13 +142,20 @@ def _validate(kind: str, path: Path, known: _Known, allowed: set[str] | None, re
         seen.add(key)
         pid = values.get("patient_id")
         if kind == "centers":
-            known.centers.add(values.get("center"))
+            code = values.get("center")
+            if code and allowed is not None and code not in allowed:
+                problems.append(("center", f"{code!r} is not a centre you may import into"))
+            known.centers.add(code)
         elif kind == "patients":
             center = values.get("center")
             if center and center not in known.centers:
                 problems.append(("center", f"{center!r} is not an existing centre"))
             elif center and allowed is not None and center not in allowed:
                 problems.append(("center", f"{center!r} is not a centre you may import into"))
+            elif pid in known.patients and allowed is not None:
+                current = known.patients[pid][0]
+                if current not in allowed:
+                    problems.append(("patient_id", f"{pid!r} belongs to another centre"))
             problems += patient_rules(values)
             if pid:
                 known.patients[pid] = (center, values.get("birth_year"))
@@ -138,6 +178,8 @@ def _validate(kind: str, path: Path, known: _Known, allowed: set[str] | None, re
         if errors:
             counts.rejected += 1
             report.errors.extend(errors)
+        elif stage is not None and not report.errors:
+            stage.add(values)
 
 
 def _model_values(kind: str, values: dict, ids: dict) -> tuple[tuple, dict]:
@@ -231,47 +273,86 @@ def _write_batch(kind: str, batch: list[dict], counts, history: dict) -> None:
         counts.updated += len(updates)
 
 
+class _Ticker:
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done, self.stage = progress, total, 0, "validating"
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        if self.progress and (self.done % PROGRESS_EVERY == 0 or n > 1):
+            self.progress(self.stage, min(self.done, self.total), self.total)
+
+    def start(self, stage: str) -> None:
+        self.stage, self.done = stage, 0
+        if self.progress:
+            self.progress(stage, 0, self.total)
+
+    def finish(self) -> None:
+        if self.progress:
+            self.progress(self.stage, self.total, self.total)
+
+
 def registry_import(
     *,
     paths: Iterable[str | Path],
     dry_run: bool = False,
     allowed_centers: set[str] | None = None,
     user=None,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     files = discover(paths)
     report = ImportReport(files={k: p.name for k, p in files.items()}, dry_run=dry_run)
     report.counts = {kind: Counts() for kind in files}
-    known = _Known()
-    for kind, path in files.items():
-        _validate(kind, path, known, allowed_centers, report)
-    if progress:
-        progress("validation", 0)
-    if report.errors:
-        return report
-    history = {
-        "default_user": user,
-        "default_change_reason": "import: " + ", ".join(report.files.values()),
-    }
-    with transaction.atomic():
-        ids: dict = {}
-        for kind in ("centers", "patients", "visits"):
-            _refresh_ids(kind, ids)
+    tick = _Ticker(progress, sum(count_rows(p) for p in files.values()))
+    fast = connection.vendor == "postgresql"
+    stages = {kind: copy_upsert.Stage(kind) for kind in files} if fast else {}
+    try:
+        known = _Known()
+        tick.start("validating")
         for kind, path in files.items():
-            batch = []
-            for _line, values, _errors in rows(path, SPECS[kind]):
-                key, data = _model_values(kind, values, ids)
-                batch.append({"_key": key, "_data": data})
-                if len(batch) >= BATCH:
-                    _write_batch(kind, batch, report.counts[kind], history)
-                    if progress:
-                        progress(kind, len(batch))
-                    batch = []
-            if batch:
-                _write_batch(kind, batch, report.counts[kind], history)
-                if progress:
-                    progress(kind, len(batch))
-            _refresh_ids(kind, ids)
-        if dry_run:
-            transaction.set_rollback(True)
+            _validate(kind, path, known, allowed_centers, report, stages.get(kind), tick)
+        tick.finish()
+        if report.errors:
+            return report
+        reason = "import: " + ", ".join(report.files.values())
+        tick.start("writing")
+        with transaction.atomic():
+            if fast:
+                user_id = user.pk if user is not None else None
+                for kind, stage in stages.items():
+                    created, updated, unchanged = copy_upsert.upsert(
+                        stage, user_id=user_id, reason=reason
+                    )
+                    counts = report.counts[kind]
+                    counts.created, counts.updated, counts.unchanged = created, updated, unchanged
+                    tick(stage.rows)
+            else:
+                _orm_write(
+                    files, report, {"default_user": user, "default_change_reason": reason}, tick
+                )
+            if dry_run:
+                transaction.set_rollback(True)
+        tick.finish()
+    finally:
+        for stage in stages.values():
+            stage.close()
     return report
+
+
+def _orm_write(files: dict[str, Path], report: ImportReport, history: dict, tick) -> None:
+    ids: dict = {}
+    for kind in ("centers", "patients", "visits"):
+        _refresh_ids(kind, ids)
+    for kind, path in files.items():
+        batch = []
+        for _line, values, _errors in rows(path, SPECS[kind]):
+            key, data = _model_values(kind, values, ids)
+            batch.append({"_key": key, "_data": data})
+            if len(batch) >= BATCH:
+                _write_batch(kind, batch, report.counts[kind], history)
+                tick(len(batch))
+                batch = []
+        if batch:
+            _write_batch(kind, batch, report.counts[kind], history)
+            tick(len(batch))
+        _refresh_ids(kind, ids)

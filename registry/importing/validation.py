@@ -56,36 +56,62 @@ def check_header(path: Path, spec: FileSpec) -> list[RowError]:
     return errors
 
 
+def _checks(spec: FileSpec) -> list[tuple]:
+    """Per column, once per file: the model field's validators and whether its choices
+    must be checked, so the per-cell work is only the checks themselves."""
+    meta = spec.model._meta
+    out = []
+    for column in spec.columns:
+        field = None if column.field == "-" else meta.get_field(column.field or column.name)
+        validators = tuple(field.validators) if field is not None else ()
+        choices = field if field is not None and field.choices else None
+        out.append((column, validators, choices))
+    return out
+
+
 def rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict, list[RowError]]]:
     """(line, typed values, cell errors) per data row; validators are the model fields'."""
-    meta = spec.model._meta
+    checks = _checks(spec)
+    name = path.name
     with _open(path) as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+        reader = csv.reader(handle)
+        header = [cell.strip() for cell in next(reader, [])]
+        position = {column: header.index(column) for column in header if column in spec.names}
+        width = len(header)
         for record in reader:
             line = reader.line_num
+            if not record:
+                continue
             values, errors = {}, []
-            for column in spec.columns:
-                raw = record.get(column.name)
-                if raw is None or raw.strip() == "":
+            if len(record) > width:
+                errors.append(
+                    RowError(
+                        name, line, "-", f"{len(record)} cells but the header has {width} columns"
+                    )
+                )
+            elif len(record) < width:
+                record += [""] * (width - len(record))
+            for column, validators, choices in checks:
+                at = position.get(column.name)
+                raw = record[at] if at is not None else ""
+                if not raw or raw.isspace():
                     if column.required:
-                        errors.append(RowError(path.name, line, column.name, "a value is required"))
+                        errors.append(RowError(name, line, column.name, "a value is required"))
                     values[column.name] = column.default
                     continue
                 try:
                     value = column.parse(raw)
                 except CellError as exc:
-                    errors.append(RowError(path.name, line, column.name, str(exc)))
+                    errors.append(RowError(name, line, column.name, str(exc)))
                     continue
-                if column.field != "-":
-                    field = meta.get_field(column.field or column.name)
-                    try:
-                        field.validate(value, None)
-                        field.run_validators(value)
-                    except ValidationError as exc:
-                        for message in exc.messages:
-                            errors.append(RowError(path.name, line, column.name, message))
-                        continue
+                try:
+                    if choices is not None:
+                        choices.validate(value, None)
+                    for validator in validators:
+                        validator(value)
+                except ValidationError as exc:
+                    errors.extend(RowError(name, line, column.name, m) for m in exc.messages)
+                    continue
                 values[column.name] = value
             yield line, values, errors
 

@@ -3,8 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from registry.importing.service import registry_import
-from registry.models import Center
+from registry.importing.service import import_scope, registry_import
+from registry.models import Center, User
 
 
 class Command(BaseCommand):
@@ -17,22 +17,44 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--dry-run", action="store_true", help="validate and count only")
         parser.add_argument("--center", help="accept only records of this centre code")
+        parser.add_argument(
+            "--user",
+            help="username the audit trail names as importer; limits the import to the "
+            "centres that user may edit",
+        )
 
-    def handle(self, *args, paths, dry_run, center, **options):
+    def handle(self, *args, paths, dry_run, center, user, **options):
         allowed = None
+        importer = None
+        if user is not None:
+            importer = User.objects.filter(username=user).first()
+            if importer is None:
+                raise CommandError(f"--user = {user!r} is not an existing username.")
+            try:
+                allowed = import_scope(importer)
+            except PermissionError as exc:
+                raise CommandError(f"--user = {user!r}: {exc}.") from exc
         if center is not None:
             if not Center.objects.filter(code=center).exists():
                 raise CommandError(f"--center = {center!r} is not an existing centre code.")
+            if allowed is not None and center not in allowed:
+                raise CommandError(f"--center = {center!r}: {user!r} may not import into it.")
             allowed = {center}
         bar = tqdm(unit=" rows", disable=not sys.stderr.isatty(), file=sys.stderr)
 
-        def progress(kind: str, n: int) -> None:
-            bar.set_description(f"writing after {kind}" if kind == "validation" else kind)
-            bar.update(n)
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.set_description(stage)
+            bar.total = total
+            bar.n = done
+            bar.refresh()
 
         try:
             report = registry_import(
-                paths=paths, dry_run=dry_run, allowed_centers=allowed, progress=progress
+                paths=paths,
+                dry_run=dry_run,
+                allowed_centers=allowed,
+                user=importer,
+                progress=progress,
             )
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,198 @@
+"""The PostgreSQL write path of the importer: validated rows are staged as CSV while
+they are checked, loaded with COPY into a temporary table, and upserted on the natural
+key by one INSERT ... ON CONFLICT per file that also writes the audit trail.
+
+Rows whose stored values are identical are neither updated nor given a history row, so
+re-importing the same files writes nothing. Counts come back from the statement itself:
+a RETURNING row per written record, `xmax = 0` telling an insert from an update.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+
+from registry.importing.spec import SPECS
+from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.quality import gait_flags, mri_flags
+
+
+@dataclass(frozen=True)
+class Target:
+    model: type
+    stage_columns: tuple[tuple[str, str], ...]  # (name, SQL type) as staged
+    source: str  # SELECT producing the model columns from the staged rows
+    conflict: tuple[str, ...]
+
+
+def _typed(kind: str) -> tuple[tuple[str, str], ...]:
+    model = SPECS[kind].model
+    out = []
+    for name in SPECS[kind].names:
+        try:
+            internal = model._meta.get_field(name).get_internal_type()
+        except FieldDoesNotExist:  # a column naming a parent (center, patient_id of a child)
+            internal = "DateField" if name == "visit_date" else "CharField"
+        sql = {
+            "FloatField": "float8",
+            "IntegerField": "int4",
+            "DateField": "date",
+        }.get(internal, "text")
+        out.append((name, sql))
+    if kind in ("gait", "mri"):
+        out.append(("quality_flags", "jsonb"))
+    return tuple(out)
+
+
+def _measures(kind: str, skip: int) -> str:
+    return ", ".join(f"s.{name}" for name in SPECS[kind].names[skip:])
+
+
+TARGETS = {
+    "centers": Target(
+        Center,
+        _typed("centers"),
+        "SELECT s.center AS code, coalesce(s.name, '') AS name FROM stage s",
+        ("code",),
+    ),
+    "patients": Target(
+        Patient,
+        _typed("patients"),
+        "SELECT s.patient_id, c.id AS center_id, s.sex, s.birth_year, s.onset_year, "
+        "s.diagnosis_date FROM stage s JOIN registry_center c ON c.code = s.center",
+        ("patient_id",),
+    ),
+    "visits": Target(
+        Visit,
+        _typed("visits"),
+        f"SELECT p.id AS patient_id, s.visit_date, {_measures('visits', 2)} "
+        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id",
+        ("patient_id", "visit_date"),
+    ),
+    "gait": Target(
+        GaitSession,
+        _typed("gait"),
+        f"SELECT v.id AS visit_id, {_measures('gait', 2)}, s.quality_flags "
+        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id "
+        "JOIN registry_visit v ON v.patient_id = p.id AND v.visit_date = s.visit_date",
+        ("visit_id", "condition"),
+    ),
+    "mri": Target(
+        MriScan,
+        _typed("mri"),
+        f"SELECT p.id AS patient_id, s.scan_date, {_measures('mri', 2)}, s.quality_flags "
+        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id",
+        ("patient_id", "scan_date"),
+    ),
+}
+
+
+class Stage:
+    """Valid rows of one file, kept on disk (not in memory) until they are written."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.spec_names = SPECS[kind].names
+        self.names = [name for name, _ in TARGETS[kind].stage_columns]
+        # Lives as long as the import; registry_import closes it in a finally block.
+        self.handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        # Strings are quoted, numbers not; None is written as "" and read back as NULL
+        # through FORCE_NULL, except in text columns that store "" for "not given".
+        self.writer = csv.writer(self.handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        model = TARGETS[kind].model
+        self.force_null = [
+            name
+            for name, sql in TARGETS[kind].stage_columns
+            if sql != "text" or _nullable(model, name)
+        ]
+        self.flags = {"gait": gait_flags, "mri": mri_flags}.get(kind)
+        self.rows = 0
+
+    def add(self, values: dict) -> None:
+        cells = [values.get(name) for name in self.spec_names]
+        if self.flags is not None:
+            flags = self.flags(values)
+            cells.append(json.dumps(flags) if flags else "[]")
+        self.writer.writerow(cells)
+        self.rows += 1
+
+    def copy_sql(self) -> str:
+        return (
+            f"COPY stage ({', '.join(self.names)}) FROM STDIN WITH (FORMAT csv"
+            + (f", FORCE_NULL ({', '.join(self.force_null)})" if self.force_null else "")
+            + ")"
+        )
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _nullable(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return False
+
+
+def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int, int]:
+    """Write the staged rows; returns (created, updated, unchanged). Runs inside the
+    caller's transaction."""
+    target = TARGETS[stage.kind]
+    meta = target.model._meta
+    table = meta.db_table
+    history = target.model.history.model._meta.db_table
+    columns = [
+        f.column for f in meta.concrete_fields if f.column not in ("id", "created_at", "updated_at")
+    ]
+    compared = [c for c in columns if c not in target.conflict]
+    stamped = any(f.column == "updated_at" for f in meta.concrete_fields)
+    stamps = (", created_at, updated_at", ", now(), now()", ", updated_at = now()")
+    insert_stamps, select_stamps, update_stamp = stamps if stamped else ("", "", "")
+    all_columns = [f.column for f in meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS stage")
+        cursor.execute(
+            "CREATE TEMP TABLE stage ("
+            + ", ".join(f"{name} {sql}" for name, sql in target.stage_columns)
+            + ") ON COMMIT DROP"
+        )
+        stage.handle.seek(0)
+        cursor.cursor.copy_expert(stage.copy_sql(), stage.handle)
+        cursor.execute("ANALYZE stage")
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in compared)
+        changed = (
+            f"({', '.join('t.' + c for c in compared)}) IS DISTINCT FROM "
+            f"({', '.join('excluded.' + c for c in compared)})"
+        )
+        cursor.execute(
+            f"""
+            WITH written AS (
+                INSERT INTO {table} AS t ({", ".join(columns)}{insert_stamps})
+                SELECT {", ".join("src." + c for c in columns)}{select_stamps}
+                FROM ({target.source}) AS src
+                ON CONFLICT ({", ".join(target.conflict)}) DO UPDATE
+                SET {assignments}{update_stamp}
+                WHERE {changed}
+                RETURNING t.*, (t.xmax = 0) AS inserted
+            ), audited AS (
+                INSERT INTO {history} ({", ".join(all_columns)}, history_date,
+                    history_change_reason, history_type, history_user_id)
+                SELECT {", ".join(all_columns)}, now(), %s,
+                    CASE WHEN inserted THEN '+' ELSE '~' END, %s
+                FROM written
+                RETURNING history_type
+            )
+            SELECT count(*) FILTER (WHERE history_type = '+'),
+                   count(*) FILTER (WHERE history_type = '~')
+            FROM audited
+            """,
+            [reason, user_id],
+        )
+        created, updated = cursor.fetchone()
+        cursor.execute("DROP TABLE stage")
+    return created, updated, stage.rows - created - updated
