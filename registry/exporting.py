@@ -15,6 +15,7 @@ entry per patient (code and day offset) in memory, and only while it runs.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import random
@@ -22,6 +23,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from django.db import connection, transaction
 from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import MD5, Concat
 from django.utils import timezone
@@ -92,6 +94,20 @@ def _queries(user, *, salt: str | None = None) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _snapshot():
+    """All files of one export read one snapshot of the registry, so a visit saved while
+    the export runs cannot appear in gait.csv without its row in visits.csv."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def _write_files(directory: Path, queries: dict, rewrite: Rewrite | None = None) -> dict:
     """Stream each queryset into <kind>.csv; `rewrite` may change a row or drop it (None)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -113,7 +129,8 @@ def _write_files(directory: Path, queries: dict, rewrite: Rewrite | None = None)
 
 
 def registry_export(*, directory: str | Path, user=None) -> dict[str, int]:
-    return _write_files(Path(directory), _queries(user))
+    with _snapshot():
+        return _write_files(Path(directory), _queries(user))
 
 
 def shift_choice(
@@ -223,10 +240,11 @@ def registry_export_deidentified(*, directory: str | Path, user=None) -> dict[st
     """
     directory = Path(directory)
     exported_at = timezone.now()
-    deidentifier = _Deidentifier(_scoped_patients(user))
-    written = _write_files(
-        directory, _queries(user, salt=secrets.token_hex(16)), deidentifier.rewrite
-    )
+    with _snapshot():
+        deidentifier = _Deidentifier(_scoped_patients(user))
+        written = _write_files(
+            directory, _queries(user, salt=secrets.token_hex(16)), deidentifier.rewrite
+        )
     (directory / "README.txt").write_text(
         _readme(exported_at, user, written, deidentifier.left_out), encoding="utf-8"
     )
