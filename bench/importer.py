@@ -6,8 +6,9 @@ physical baseline) measured in the same run.
 
 The parents (centres, patients, visits) are imported first; then gait.csv alone is
 imported (every row new), imported again (every row unchanged) and, for memory, validated
-in a dry run at a quarter and at the full size with tracemalloc: the peak should not grow
-with the file beyond the natural keys the importer must remember to find duplicates.
+in a dry run at a quarter and at the full size with tracemalloc: the peak must not grow
+with the file (rows are staged on disk; duplicates are found by the database). What it
+holds is the keys of parents already stored, which grow with the registry, not the file.
 """
 
 from __future__ import annotations

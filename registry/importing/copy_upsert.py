@@ -2,9 +2,11 @@
 they are checked, loaded with COPY into a temporary table, and upserted on the natural
 key by one INSERT ... ON CONFLICT per file that also writes the audit trail.
 
-Rows whose stored values are identical are neither updated nor given a history row, so
-re-importing the same files writes nothing. Counts come back from the statement itself:
-a RETURNING row per written record, `xmax = 0` telling an insert from an update.
+Duplicate natural keys within a file are found by the database in the staged table, so
+the importer's memory does not grow with the file. Rows whose stored values are identical
+are neither updated nor given a history row, so re-importing the same files writes
+nothing. Counts come back from the statement itself: a RETURNING row per written record,
+`xmax = 0` telling an insert from an update.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def _typed(kind: str) -> tuple[tuple[str, str], ...]:
         out.append((name, sql))
     if kind in ("gait", "mri"):
         out.append(("quality_flags", "jsonb"))
-    return tuple(out)
+    return (("line", "int8"), *out)
 
 
 def _measures(kind: str, skip: int) -> str:
@@ -57,28 +59,28 @@ TARGETS = {
     "centers": Target(
         Center,
         _typed("centers"),
-        "SELECT s.center AS code, coalesce(s.name, '') AS name FROM stage s",
+        "SELECT s.center AS code, coalesce(s.name, '') AS name FROM {stage} s",
         ("code",),
     ),
     "patients": Target(
         Patient,
         _typed("patients"),
         "SELECT s.patient_id, c.id AS center_id, s.sex, s.birth_year, s.onset_year, "
-        "s.diagnosis_date FROM stage s JOIN registry_center c ON c.code = s.center",
+        "s.diagnosis_date FROM {stage} s JOIN registry_center c ON c.code = s.center",
         ("patient_id",),
     ),
     "visits": Target(
         Visit,
         _typed("visits"),
         f"SELECT p.id AS patient_id, s.visit_date, {_measures('visits', 2)} "
-        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id",
+        "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id",
         ("patient_id", "visit_date"),
     ),
     "gait": Target(
         GaitSession,
         _typed("gait"),
         f"SELECT v.id AS visit_id, {_measures('gait', 2)}, s.quality_flags "
-        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id "
+        "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id "
         "JOIN registry_visit v ON v.patient_id = p.id AND v.visit_date = s.visit_date",
         ("visit_id", "condition"),
     ),
@@ -86,7 +88,7 @@ TARGETS = {
         MriScan,
         _typed("mri"),
         f"SELECT p.id AS patient_id, s.scan_date, {_measures('mri', 2)}, s.quality_flags "
-        "FROM stage s JOIN registry_patient p ON p.patient_id = s.patient_id",
+        "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id",
         ("patient_id", "scan_date"),
     ),
 }
@@ -113,17 +115,48 @@ class Stage:
         self.flags = {"gait": gait_flags, "mri": mri_flags}.get(kind)
         self.rows = 0
 
-    def add(self, values: dict) -> None:
-        cells = [values.get(name) for name in self.spec_names]
+    @property
+    def table(self) -> str:
+        return f"import_stage_{self.kind}"
+
+    def add(self, line: int, values: dict) -> None:
+        cells = [line, *(values.get(name) for name in self.spec_names)]
         if self.flags is not None:
             flags = self.flags(values)
             cells.append(json.dumps(flags) if flags else "[]")
         self.writer.writerow(cells)
         self.rows += 1
 
-    def copy_sql(self) -> str:
+    def load(self) -> None:
+        """COPY the staged rows into a temporary table that lives until the import's
+        transaction ends (the caller holds one open from validation to writing)."""
+        columns = TARGETS[self.kind].stage_columns
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {self.table} ("
+                + ", ".join(f"{name} {sql}" for name, sql in columns)
+                + ") ON COMMIT DROP"
+            )
+            self.handle.seek(0)
+            cursor.cursor.copy_expert(self._copy_sql(), self.handle)
+            cursor.execute(f"ANALYZE {self.table}")
+        self.handle.close()
+
+    def duplicates(self, key: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(line, first line with the same key) for every repeated natural key, found by
+        the database so memory does not grow with the file."""
+        names = ", ".join(key)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT line, first FROM (SELECT line, min(line) OVER (PARTITION BY {names}) "
+                f"AS first FROM {self.table}) d WHERE line <> first ORDER BY line"
+            )
+            return cursor.fetchall()
+
+    def _copy_sql(self) -> str:
         return (
-            f"COPY stage ({', '.join(self.names)}) FROM STDIN WITH (FORMAT csv"
+            f"COPY {self.table} ({', '.join(self.names)}) FROM STDIN WITH (FORMAT csv"
             + (f", FORCE_NULL ({', '.join(self.force_null)})" if self.force_null else "")
             + ")"
         )
@@ -140,7 +173,7 @@ def _nullable(model, name: str) -> bool:
 
 
 def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int, int]:
-    """Write the staged rows; returns (created, updated, unchanged). Runs inside the
+    """Write the loaded rows; returns (created, updated, unchanged). Runs inside the
     caller's transaction."""
     target = TARGETS[stage.kind]
     meta = target.model._meta
@@ -155,15 +188,6 @@ def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int,
     insert_stamps, select_stamps, update_stamp = stamps if stamped else ("", "", "")
     all_columns = [f.column for f in meta.concrete_fields]
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS stage")
-        cursor.execute(
-            "CREATE TEMP TABLE stage ("
-            + ", ".join(f"{name} {sql}" for name, sql in target.stage_columns)
-            + ") ON COMMIT DROP"
-        )
-        stage.handle.seek(0)
-        cursor.cursor.copy_expert(stage.copy_sql(), stage.handle)
-        cursor.execute("ANALYZE stage")
         assignments = ", ".join(f"{c} = excluded.{c}" for c in compared)
         changed = (
             f"({', '.join('t.' + c for c in compared)}) IS DISTINCT FROM "
@@ -174,7 +198,7 @@ def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int,
             WITH written AS (
                 INSERT INTO {table} AS t ({", ".join(columns)}{insert_stamps})
                 SELECT {", ".join("src." + c for c in columns)}{select_stamps}
-                FROM ({target.source}) AS src
+                FROM ({target.source.format(stage=stage.table)}) AS src
                 ON CONFLICT ({", ".join(target.conflict)}) DO UPDATE
                 SET {assignments}{update_stamp}
                 WHERE {changed}
@@ -194,5 +218,5 @@ def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int,
             [reason, user_id],
         )
         created, updated = cursor.fetchone()
-        cursor.execute("DROP TABLE stage")
+        cursor.execute(f"DROP TABLE {stage.table}")
     return created, updated, stage.rows - created - updated

@@ -11,6 +11,7 @@ data rows done so far out of all rows in the files.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,15 +132,17 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
     if header:
         report.errors.extend(header)
         return
-    seen = set()
+    seen: dict[tuple, int] = {}  # only without a stage: the database finds those
     counts = report.counts[kind]
     for line, values, errors in rows(path, spec):
         tick()
         problems: list[tuple[str, str]] = []
         key = tuple(values.get(k) for k in spec.key)
-        if not errors and key in seen:
-            problems.append((spec.key[-1], f"duplicate of an earlier row for {key}"))
-        seen.add(key)
+        if stage is None and not errors:
+            if key in seen:
+                problems.append((spec.key[-1], _duplicate(spec, seen[key])))
+            else:
+                seen[key] = line
         pid = values.get("patient_id")
         if kind == "centers":
             code = values.get("center")
@@ -178,8 +181,17 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
         if errors:
             counts.rejected += 1
             report.errors.extend(errors)
-        elif stage is not None and not report.errors:
-            stage.add(values)
+        elif stage is not None:
+            stage.add(line, values)
+    if stage is not None:
+        stage.load()
+        for line, first in stage.duplicates(spec.key):
+            counts.rejected += 1
+            report.errors.append(RowError(path.name, line, spec.key[-1], _duplicate(spec, first)))
+
+
+def _duplicate(spec, first: int) -> str:
+    return f"duplicate of line {first} (same {', '.join(spec.key)})"
 
 
 def _model_values(kind: str, values: dict, ids: dict) -> tuple[tuple, dict]:
@@ -306,37 +318,44 @@ def registry_import(
     tick = _Ticker(progress, sum(count_rows(p) for p in files.values()))
     fast = connection.vendor == "postgresql"
     stages = {kind: copy_upsert.Stage(kind) for kind in files} if fast else {}
+    # On PostgreSQL the staged tables live in one transaction from validation to writing.
     try:
-        known = _Known()
-        tick.start("validating")
-        for kind, path in files.items():
-            _validate(kind, path, known, allowed_centers, report, stages.get(kind), tick)
-        tick.finish()
-        if report.errors:
-            return report
-        reason = "import: " + ", ".join(report.files.values())
-        tick.start("writing")
-        with transaction.atomic():
-            if fast:
-                user_id = user.pk if user is not None else None
-                for kind, stage in stages.items():
-                    created, updated, unchanged = copy_upsert.upsert(
-                        stage, user_id=user_id, reason=reason
-                    )
-                    counts = report.counts[kind]
-                    counts.created, counts.updated, counts.unchanged = created, updated, unchanged
-                    tick(stage.rows)
-            else:
-                _orm_write(
-                    files, report, {"default_user": user, "default_change_reason": reason}, tick
-                )
-            if dry_run:
-                transaction.set_rollback(True)
-        tick.finish()
+        with transaction.atomic() if fast else contextlib.nullcontext():
+            known = _Known()
+            tick.start("validating")
+            for kind, path in files.items():
+                _validate(kind, path, known, allowed_centers, report, stages.get(kind), tick)
+            tick.finish()
+            if report.errors:
+                order = {report.files[kind]: n for n, kind in enumerate(files)}
+                report.errors.sort(key=lambda e: (order.get(e.file, 0), e.line))
+                return report
+            _write(files, stages, report, user, tick)
     finally:
         for stage in stages.values():
             stage.close()
     return report
+
+
+def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
+    reason = "import: " + ", ".join(report.files.values())
+    tick.start("writing")
+    with transaction.atomic():
+        if stages:
+            user_id = user.pk if user is not None else None
+            for kind, stage in stages.items():
+                created, updated, unchanged = copy_upsert.upsert(
+                    stage, user_id=user_id, reason=reason
+                )
+                counts = report.counts[kind]
+                counts.created, counts.updated, counts.unchanged = created, updated, unchanged
+                tick(stage.rows)
+        else:
+            history = {"default_user": user, "default_change_reason": reason}
+            _orm_write(files, report, history, tick)
+        if report.dry_run:
+            transaction.set_rollback(True)
+    tick.finish()
 
 
 def _orm_write(files: dict[str, Path], report: ImportReport, history: dict, tick) -> None:

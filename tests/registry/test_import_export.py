@@ -59,7 +59,11 @@ def test_a_clean_file_set_is_imported_with_defaults_and_flags(tmp_path):
         ("visits.csv", "SYN-I1,2021-05-01,RPMS,,,,", "disease_course = 'RPMS' is not allowed"),
         ("visits.csv", "SYN-I1,2021-05-01,RRMS,,101,,", "msws12 = 101 is outside the allowed"),
         ("visits.csv", "SYN-I1,2021-05-01,RRMS,,,,rollator", "walking_aid = 'rollator'"),
-        ("visits.csv", "SYN-I1,2021-03-01,RRMS,,,,", "duplicate of an earlier row"),
+        (
+            "visits.csv",
+            "SYN-I1,2021-03-01,RRMS,,,,",
+            "visits.csv:4: visit_date: duplicate of line 2 (same patient_id, visit_date)",
+        ),
         ("visits.csv", "SYN-I1,,RRMS,,,,", "visits.csv:4: visit_date: a value is required"),
         ("patients.csv", "SYN-I3,TST-NOPE,F,1980,,", "center: 'TST-NOPE' is not an existing"),
         ("patients.csv", "SYN-I3,TST-IMP,Q,1980,,", "sex = 'Q' is not allowed"),
