@@ -5,7 +5,9 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput
-RUN useradd --system --home /app registry && chown -R registry /app
+# The import upload folder exists in the image, so a fresh volume mounted there
+# belongs to the app user too.
+RUN mkdir -p /app/var/imports && useradd --system --home /app registry && chown -R registry /app
 USER registry
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

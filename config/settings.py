@@ -108,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Let a web process and a worker share the file without "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A second connection to the same database, for the few writes that must commit while a
+# long transaction is open on "default": the progress of an import, which the status
+# page reads while the import's own transaction is still writing. In tests it is the
+# test database too (a mirror), never a database of its own.
+DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registry.User"
@@ -126,6 +131,11 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded interchange files wait here for a worker, one private folder per import job;
+# the data files are deleted when the job ends, its error report stays. Not under any
+# served URL. Web and worker processes must share it (one volume in docker-compose.yml).
+IMPORT_UPLOAD_ROOT = Path(os.environ.get("IMPORT_UPLOAD_ROOT", VAR_DIR / "imports"))
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.models import Center, GaitSession, MriScan, Patient, User, Visit
+from registry.models import Center, GaitSession, ImportJob, MriScan, Patient, User, Visit
 from registry.models.scoping import (
     can_edit_center,
     can_write,
@@ -319,3 +319,30 @@ class RegistryUserAdmin(UserAdmin):
     @admin.display(description="centres")
     def center_list(self, obj):
         return ", ".join(c.code for c in obj.centers.all())
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports from the upload page, for the people who run the whole registry. Read
+    only: a job is a record of what happened."""
+
+    list_display = ("created_at", "user", "status", "dry_run", "rows_done", "error_count")
+    list_filter = ("status", "dry_run")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return is_global_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_global_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

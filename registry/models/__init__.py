@@ -1,5 +1,6 @@
 from registry.models.centers import Center, Role, User
 from registry.models.demo import DemoTruth
+from registry.models.imports import ImportJob, ImportStatus
 from registry.models.measurements import (
     GAIT_FIELDS,
     GAIT_RANGES,
@@ -26,6 +27,8 @@ __all__ = [
     "Course",
     "DemoTruth",
     "GaitSession",
+    "ImportJob",
+    "ImportStatus",
     "MriScan",
     "Patient",
     "Role",

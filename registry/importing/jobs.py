@@ -1,0 +1,302 @@
+"""Imports from the upload page: the uploaded files wait in a private folder per job
+until a worker runs `registry_import` on them; the job row carries the progress and the
+outcome, and an error report (file, line, column, message) is kept beside it.
+
+The uploaded data files are deleted as soon as the run ends, however it ends: patient
+data does not linger on disk. Only the error report stays (it is served to the job's
+owner and to administrators only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import itertools
+import logging
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from registry.importing.service import ImportReport, import_scope, registry_import
+from registry.importing.spec import KINDS
+from registry.models import ImportJob, ImportStatus
+from registry.models.scoping import is_global_admin
+
+log = logging.getLogger(__name__)
+
+ALLOWED_NAMES = tuple(f"{kind}.csv" for kind in KINDS)
+UPLOADS = "uploads"
+ERROR_REPORT = "errors.csv"
+ERROR_HEADER = ("file", "line", "column", "message")
+PROGRESS_DB = "progress"
+MESSAGE_LENGTH = ImportJob._meta.get_field("message").max_length
+
+
+class ImportRefused(ValueError):
+    """The upload cannot become an import job; the message says why, for the user."""
+
+
+def job_directory(job_id) -> Path:
+    return Path(settings.IMPORT_UPLOAD_ROOT) / str(job_id)
+
+
+def error_report_path(job: ImportJob) -> Path:
+    return job_directory(job.pk) / ERROR_REPORT
+
+
+# --- Writes ----------------------------------------------------------------------------
+
+
+def import_files_check(names: Iterable[str]) -> list[str]:
+    """The file names in import order, or ImportRefused naming the first bad one."""
+    names = list(names)
+    allowed = ", ".join(ALLOWED_NAMES)
+    if not names:
+        raise ImportRefused(f"Choose at least one file: {allowed}.")
+    for name in names:
+        if name not in ALLOWED_NAMES:
+            raise ImportRefused(
+                f"{name}: not an interchange file. Files are recognised by their name, "
+                f"which must be one of {allowed}."
+            )
+    for name in set(names):
+        if names.count(name) > 1:
+            raise ImportRefused(f"{name} was chosen twice; choose each file once.")
+    return sorted(names, key=ALLOWED_NAMES.index)
+
+
+def import_job_create(*, user, files, dry_run: bool = False) -> ImportJob:
+    """Save uploaded files (objects with .name and .chunks(), e.g. Django's uploads) for
+    an import job and queue the job once the transaction commits.
+
+    PermissionError if the user may not import at all; ImportRefused for bad names."""
+    import_scope(user)
+    by_name = {Path(f.name).name: f for f in files}
+    names = import_files_check(Path(f.name).name for f in files)
+    job = ImportJob(user=user, dry_run=dry_run, file_names=names)
+    folder = job_directory(job.pk)
+    try:
+        _save_uploads(folder / UPLOADS, [(name, by_name[name]) for name in names])
+        with transaction.atomic():
+            job.full_clean()
+            job.save()
+            transaction.on_commit(lambda: _queue(job.pk))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return job
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _save_uploads(folder: Path, files: list[tuple[str, object]]) -> None:
+    _private_dir(Path(settings.IMPORT_UPLOAD_ROOT))
+    _private_dir(folder.parent)
+    folder.mkdir(mode=0o700)
+    for name, upload in files:
+        # Only the owner reads patient data; O_EXCL: never write through a planted link.
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+
+
+def _queue(job_id) -> None:
+    from registry.tasks import import_files
+
+    try:
+        import_files.delay(job_id=str(job_id))
+    except Exception:
+        # Broker down: say so on the page rather than leave the job queued forever.
+        log.exception("could not queue import %s", job_id)
+        failed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message="The import could not be handed to a worker (task queue unavailable); "
+            "nothing was imported. Please upload the files again later.",
+        )
+        if failed:
+            _delete_uploads(job_id)
+
+
+class _Progress:
+    """The importer's progress callback: remembers the latest stage and row counts and
+    shows them on the job row while the import runs.
+
+    The importer writes inside its own transaction.atomic() on "default". An UPDATE of
+    the job row through "default" would join that transaction: the status page would see
+    nothing until the import commits (and a dry run rolls it back). So while "default"
+    is inside a transaction the row is updated through the "progress" alias, a second
+    connection to the same database in autocommit mode, whose UPDATE commits at once.
+    That is only safe if the import's transaction holds no lock on the job row, i.e. the
+    run did not start inside a caller's transaction (the claim committed before). SQLite
+    has one writer at a time, so there the second connection would only wait for the
+    import to commit; the values are then written when the run ends (`_finish`).
+    """
+
+    def __init__(self, job_id, *, separate_connection: bool) -> None:
+        self.job_id = job_id
+        self.stage, self.done, self.total = "", 0, 0
+        self.separate = (
+            separate_connection
+            and PROGRESS_DB in connections
+            and connections[PROGRESS_DB].vendor != "sqlite"
+        )
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.stage, self.done, self.total = stage, min(done, total), total
+        if not connection.in_atomic_block:
+            alias = "default"
+        elif self.separate:
+            alias = PROGRESS_DB
+        else:
+            return
+        try:
+            ImportJob.objects.using(alias).filter(pk=self.job_id).update(
+                stage=self.stage, rows_done=self.done, rows_total=self.total
+            )
+        except Exception:
+            # Progress is a courtesy: never let it break the import itself.
+            log.warning("progress of import %s not recorded", self.job_id, exc_info=True)
+
+
+def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
+    """Run a queued job once: claim it (queued -> running; another delivery of the same
+    job finds it claimed and does nothing), import, record the outcome, delete the
+    uploaded files."""
+    started_inside_transaction = connection.in_atomic_block
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), worker=worker
+    )
+    if not claimed:
+        return ImportJob.objects.filter(pk=job_id).first()
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    progress = _Progress(job.pk, separate_connection=not started_inside_transaction)
+    try:
+        report = registry_import(
+            paths=[job_directory(job.pk) / UPLOADS],
+            dry_run=job.dry_run,
+            allowed_centers=import_scope(job.user),
+            user=job.user,
+            progress=progress,
+        )
+        if report.errors:
+            _write_error_report(error_report_path(job), report)
+        outcome = _outcome(report)
+    except Exception as exc:
+        log.exception("import %s failed", job.pk)
+        outcome = {"status": ImportStatus.FAILED, "message": _failure_message(exc)}
+    finally:
+        _delete_uploads(job.pk)
+    _finish(job.pk, progress, **outcome)
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _outcome(report: ImportReport) -> dict:
+    counts = [
+        {
+            "file": report.files[kind],
+            "created": c.created,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "rejected": c.rejected,
+        }
+        for kind, c in report.counts.items()
+    ]
+    status = ImportStatus.REJECTED if report.errors else ImportStatus.SUCCEEDED
+    return {"status": status, "counts": counts, "error_count": len(report.errors)}
+
+
+def _failure_message(exc: Exception) -> str:
+    if isinstance(exc, PermissionError):
+        text = f"{exc}; nothing was imported."
+    else:
+        text = f"Unexpected error, nothing was imported: {type(exc).__name__}: {exc}"
+    return text if len(text) <= MESSAGE_LENGTH else text[: MESSAGE_LENGTH - 1] + "…"
+
+
+def _finish(job_id, progress: _Progress, **outcome) -> None:
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
+        finished_at=timezone.now(),
+        stage=progress.stage,
+        rows_done=progress.done,
+        rows_total=progress.total,
+        **outcome,
+    )
+
+
+def _spreadsheet_safe(text: str) -> str:
+    # Error messages quote cells of the upload; a cell that a spreadsheet program would
+    # run as a formula is written as text.
+    risky = text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and len(text) > 1)
+    return "'" + text if risky else text
+
+
+def _write_error_report(path: Path, report: ImportReport) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(ERROR_HEADER)
+        for e in report.errors:
+            writer.writerow(
+                (e.file, e.line, _spreadsheet_safe(e.column), _spreadsheet_safe(e.message))
+            )
+
+
+def _delete_uploads(job_id) -> None:
+    folder = job_directory(job_id) / UPLOADS
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        log.exception("could not delete the uploaded files of import %s in %s", job_id, folder)
+    # The job's folder goes too, unless it keeps an error report.
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()
+
+
+def import_jobs_fail_lost(*, worker: str) -> int:
+    """A worker starting under a name no longer runs anything: jobs it held when it
+    stopped are failed (their import's transaction died with it) and their uploads go."""
+    lost = list(
+        ImportJob.objects.filter(status=ImportStatus.RUNNING, worker=worker).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in lost:
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=f"The worker {worker} stopped during the import; nothing was imported. "
+            "Please upload the files again.",
+        )
+        _delete_uploads(job_id)
+    return len(lost)
+
+
+# --- Reads -----------------------------------------------------------------------------
+
+
+def import_job_list(*, user):
+    """The jobs a user may see: their own, or every job for a superuser."""
+    jobs = ImportJob.objects.select_related("user")
+    return jobs if is_global_admin(user) else jobs.filter(user=user)
+
+
+def import_job_errors(*, job: ImportJob, limit: int = 100) -> list[str]:
+    """The first errors of a job's report as `file:line: column: message`."""
+    path = error_report_path(job)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = itertools.islice(csv.DictReader(handle), limit)
+        return [f"{r['file']}:{r['line']}: {r['column']}: {r['message']}" for r in rows]

@@ -1,0 +1,92 @@
+"""An import of interchange files uploaded on the import page and run by a worker.
+
+The job row is what the status page shows while the import runs (stage, rows done of
+rows total) and what stays afterwards (counts per file, the number of errors). The
+uploaded files themselves are deleted when the run ends; only the error report is kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from registry.models.fields import choice_check
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    REJECTED = "rejected", "Rejected (errors found, nothing written)"
+    FAILED = "failed", "Failed (unexpected error, nothing written)"
+
+
+FINISHED = [ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED]
+
+
+class ImportJob(models.Model):
+    Status = ImportStatus
+    FINISHED = FINISHED
+
+    # Random, so a job's address says nothing about how many imports there were.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    dry_run = models.BooleanField(
+        default=False, help_text="Validate and count only; nothing is written."
+    )
+    file_names = models.JSONField(default=list, blank=True)
+    stage = models.CharField(max_length=16, blank=True, help_text="validating or writing")
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per file: created, updated, unchanged, rejected (a list keeps file order).",
+    )
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True, help_text="Why a failed job failed.")
+    worker = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            choice_check("registry_importjob", "status", ImportStatus.values),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=F("rows_total")),
+                name="registry_importjob_rows_done_within_total",
+            ),
+            # A finished job says when it finished; an unfinished one has not.
+            models.CheckConstraint(
+                condition=Q(status__in=FINISHED, finished_at__isnull=False)
+                | (~Q(status__in=FINISHED) & Q(finished_at__isnull=True)),
+                name="registry_importjob_finished_at_iff_finished",
+            ),
+            # The message explains a failure; any other job has none to show.
+            models.CheckConstraint(
+                condition=Q(status=ImportStatus.FAILED) | Q(message=""),
+                name="registry_importjob_message_only_when_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {str(self.id)[:8]} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0

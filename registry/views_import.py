@@ -1,0 +1,127 @@
+"""The import pages: clinicians (into their own centres) and administrators upload the
+interchange files; a worker imports them while the status page shows the progress.
+A user sees their own imports only; a superuser sees everyone's."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from registry.importing.jobs import (
+    ALLOWED_NAMES,
+    ImportRefused,
+    error_report_path,
+    import_job_create,
+    import_job_errors,
+    import_job_list,
+)
+from registry.importing.service import import_scope
+from registry.models.scoping import can_write, is_global_admin
+
+SHOWN_ERRORS = 100
+
+
+class CsvFilesInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class CsvFilesField(forms.FileField):
+    """Several files in one input; each is checked as a FileField would check one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", CsvFilesInput(attrs={"multiple": True, "accept": ".csv"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        # None (nothing chosen) gets the ordinary "This field is required." message.
+        items = (data if isinstance(data, list | tuple) else [data]) or [None]
+        return [single(item, initial) for item in items]
+
+
+class ImportForm(forms.Form):
+    files = CsvFilesField(
+        label="Files",
+        help_text="One or more of " + ", ".join(ALLOWED_NAMES) + " (recognised by name).",
+    )
+    dry_run = forms.BooleanField(
+        label="Validate only (dry run)",
+        required=False,
+        help_text="Check every row and count what would change; write nothing.",
+    )
+
+
+def _forbidden(request):
+    return render(request, "registry/import_forbidden.html", {"nav": "imports"}, status=403)
+
+
+@login_required
+def import_new(request):
+    try:
+        scope = import_scope(request.user)
+    except PermissionError:
+        return _forbidden(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                user=request.user,
+                files=form.cleaned_data["files"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ImportRefused as exc:
+            form.add_error("files", str(exc))
+        except PermissionError:
+            return _forbidden(request)
+        else:
+            return redirect("import-detail", job_id=job.pk)
+    return render(
+        request,
+        "registry/import_form.html",
+        {"form": form, "scope": None if scope is None else sorted(scope), "nav": "imports"},
+    )
+
+
+@login_required
+@require_GET
+def import_list(request):
+    page = Paginator(import_job_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/import_list.html",
+        {
+            "page": page,
+            "can_import": can_write(request.user),
+            "all_users": is_global_admin(request.user),
+            "nav": "imports",
+        },
+    )
+
+
+@login_required
+@require_GET
+def import_detail(request, job_id):
+    job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
+    errors = import_job_errors(job=job, limit=SHOWN_ERRORS) if job.error_count else []
+    return render(
+        request, "registry/import_detail.html", {"job": job, "errors": errors, "nav": "imports"}
+    )
+
+
+@login_required
+@require_GET
+def import_errors_csv(request, job_id):
+    job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
+    path = error_report_path(job)
+    if not path.exists():
+        raise Http404("This import has no error report.")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"import-{str(job.pk)[:8]}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
