@@ -1,13 +1,18 @@
 """Read-only REST API for derived results: runs, phenotypes, assignments, comparisons.
-Assignments are scoped to the patients the user may see."""
+Runs, phenotypes and comparisons describe the whole cohort (as on the dashboard);
+assignments name patients, so they are scoped to the patients the user may see."""
 
+from django_filters import rest_framework as filters
 from rest_framework import permissions, serializers, viewsets
 
 from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
+from registry.api import StrictFilterSet, WholeNumberFilter
 from registry.models import Patient
 
 
 class RunSerializer(serializers.ModelSerializer):
+    duration_s = serializers.FloatField(read_only=True, allow_null=True)
+
     class Meta:
         model = ClusteringRun
         exclude = ["model", "triggered_by"]
@@ -46,6 +51,36 @@ class ComparisonSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
+class RunFilter(StrictFilterSet):
+    class Meta:
+        model = ClusteringRun
+        fields = ["status", "trigger", "feature_set"]
+
+
+class PhenotypeFilter(StrictFilterSet):
+    class Meta:
+        model = Phenotype
+        fields = ["run", "stable_id"]
+
+
+class ComparisonFilter(StrictFilterSet):
+    class Meta:
+        model = ComparisonResult
+        fields = ["run", "variable", "kind"]
+
+
+class AssignmentFilter(StrictFilterSet):
+    patient = filters.CharFilter(field_name="patient__patient_id", help_text="Pseudonym.")
+    center = filters.CharFilter(field_name="patient__center__code", help_text="Centre code.")
+    phenotype = WholeNumberFilter(
+        field_name="phenotype__stable_id", help_text="Stable phenotype id."
+    )
+
+    class Meta:
+        model = PhenotypeAssignment
+        fields = ["run", "patient", "center", "phenotype", "provisional"]
+
+
 class ReadOnly(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -53,22 +88,18 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
 class RunViewSet(ReadOnly):
     queryset = ClusteringRun.objects.all()
     serializer_class = RunSerializer
-    filterset_fields = ["status", "trigger", "feature_set"]
+    filterset_class = RunFilter
 
 
 class PhenotypeViewSet(ReadOnly):
     queryset = Phenotype.objects.all()
     serializer_class = PhenotypeSerializer
-    filterset_fields = ["run", "stable_id"]
+    filterset_class = PhenotypeFilter
 
 
 class AssignmentViewSet(ReadOnly):
     serializer_class = AssignmentSerializer
-    filterset_fields = {
-        "run": ["exact"],
-        "patient__patient_id": ["exact"],
-        "provisional": ["exact"],
-    }
+    filterset_class = AssignmentFilter
 
     def get_queryset(self):
         visible = Patient.objects.for_user(self.request.user)
@@ -80,4 +111,4 @@ class AssignmentViewSet(ReadOnly):
 class ComparisonViewSet(ReadOnly):
     queryset = ComparisonResult.objects.all()
     serializer_class = ComparisonSerializer
-    filterset_fields = ["run", "variable", "kind"]
+    filterset_class = ComparisonFilter
