@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A reanalysis of a large cohort takes minutes; these bound a stuck one.
 CLUSTERING_SOFT_TIME_LIMIT = int(os.environ.get("CLUSTERING_SOFT_TIME_LIMIT", "1800"))
 CLUSTERING_TIME_LIMIT = int(os.environ.get("CLUSTERING_TIME_LIMIT", "1860"))
+# An upload import stops (and fails, writing nothing) after the soft limit; the hard limit
+# kills a worker stuck past it, and the restarted worker fails the job.
+IMPORT_SOFT_TIME_LIMIT = int(os.environ.get("IMPORT_SOFT_TIME_LIMIT", "3600"))
+IMPORT_TIME_LIMIT = int(os.environ.get("IMPORT_TIME_LIMIT", "3660"))
 
 LOGGING = {
     "version": 1,

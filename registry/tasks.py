@@ -2,11 +2,17 @@
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
 from registry.importing import jobs
 
 
-@shared_task(bind=True, name="registry.import_files")
+@shared_task(
+    bind=True,
+    name="registry.import_files",
+    soft_time_limit=settings.IMPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TIME_LIMIT,
+)
 def import_files(self, job_id: str):
     """Run one import job from the upload page (a second delivery does nothing)."""
     job = jobs.import_job_run(job_id=job_id, worker=self.request.hostname or "")
