@@ -5,6 +5,7 @@ A user sees their own imports only; a superuser sees everyone's."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -107,9 +108,13 @@ def import_list(request):
 def import_detail(request, job_id):
     job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
     errors = import_job_errors(job=job, limit=SHOWN_ERRORS) if job.error_count else []
-    return render(
-        request, "registry/import_detail.html", {"job": job, "errors": errors, "nav": "imports"}
-    )
+    context = {
+        "job": job,
+        "errors": errors,
+        "retention_days": settings.IMPORT_REPORT_RETENTION_DAYS,
+        "nav": "imports",
+    }
+    return render(request, "registry/import_detail.html", context)
 
 
 @login_required

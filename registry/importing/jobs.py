@@ -196,6 +196,11 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
     finally:
         _delete_uploads(job.pk)
     _finish(job.pk, progress, **outcome)
+    # Retention without a separate schedule: each finished import clears reports past it.
+    try:
+        import_reports_purge()
+    except OSError:
+        log.exception("could not purge old import error reports")
     return ImportJob.objects.get(pk=job.pk)
 
 
@@ -262,6 +267,24 @@ def _delete_uploads(job_id) -> None:
     # The job's folder goes too, unless it keeps an error report.
     with contextlib.suppress(OSError):
         folder.parent.rmdir()
+
+
+def import_reports_purge(*, older_than_days: int | None = None) -> int:
+    """Delete the error reports of jobs that finished more than `older_than_days` ago
+    (default: the IMPORT_REPORT_RETENTION_DAYS setting); the job rows and their counts
+    stay. Returns how many reports were deleted."""
+    days = settings.IMPORT_REPORT_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 0:
+        raise ValueError(f"older_than_days = {days} is outside the allowed range 0 … ∞")
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    old = ImportJob.objects.filter(finished_at__lt=cutoff, error_count__gt=0)
+    deleted = 0
+    for job_id in old.values_list("pk", flat=True).iterator():
+        folder = job_directory(job_id)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            deleted += 1
+    return deleted
 
 
 def import_jobs_fail_lost(*, worker: str) -> int:

@@ -5,10 +5,13 @@ Tasks run eagerly here (in the test process); tests/registry/test_import_worker.
 runs the same job in a real worker."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -335,3 +338,26 @@ def test_progress_is_visible_outside_while_the_import_is_still_writing(
     assert writing and all(written == read for written, read in writing)
     assert any(written[1] > 0 for written, _ in writing)
     assert (done.rows_done, done.rows_total) == (6, 6)
+
+
+def test_error_reports_past_the_retention_are_deleted_and_the_page_says_so(
+    client, root, clinician, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_REPORT_RETENTION_DAYS = 30
+    client.force_login(clinician)
+    files = {"patients.csv": PATIENTS + "SYN-J3,TST-B,F,1990,,\n"}
+    job, _ = _job_page(client, _upload(client, files, django_capture_on_commit_callbacks))
+    assert _files_left(root) == ["errors.csv"]
+    assert jobs.import_reports_purge() == 0  # finished today: kept
+    ImportJob.objects.filter(pk=job.pk).update(
+        finished_at=job.finished_at - datetime.timedelta(days=31)
+    )
+    out = io.StringIO()
+    call_command("purge_import_reports", stdout=out)
+    assert "1 error reports older than 30 days deleted." in out.getvalue()
+    assert _files_left(root) == []
+    html = client.get(reverse("import-detail", args=[job.pk])).content.decode()
+    assert "1 errors; the report was deleted after 30 days." in html
+    assert client.get(reverse("import-errors", args=[job.pk])).status_code == 404
+    with pytest.raises(CommandError, match="older_than_days = -1 is outside the allowed range"):
+        call_command("purge_import_reports", "--days", "-1")
