@@ -222,6 +222,8 @@ CLUSTERING_TIME_LIMIT = int(os.environ.get("CLUSTERING_TIME_LIMIT", "1860"))
 # kills a worker stuck past it, and the restarted worker fails the job.
 IMPORT_SOFT_TIME_LIMIT = int(os.environ.get("IMPORT_SOFT_TIME_LIMIT", "3600"))
 IMPORT_TIME_LIMIT = int(os.environ.get("IMPORT_TIME_LIMIT", "3660"))
+# An import that changed visits, gait sessions or MRI scans queues a reanalysis.
+RECLUSTER_AFTER_IMPORT = env_bool("RECLUSTER_AFTER_IMPORT", True)
 # Error reports of upload imports quote cells of the files; they are deleted after this.
 IMPORT_REPORT_RETENTION_DAYS = int(os.environ.get("IMPORT_REPORT_RETENTION_DAYS", "90"))
 

@@ -19,6 +19,7 @@ class Trigger(models.TextChoices):
     ADMIN = "admin", "Admin action"
     COMMAND = "command", "Management command"
     WEB = "web", "Web page"
+    IMPORT = "import", "Data import"
 
 
 class FeatureSet(models.TextChoices):

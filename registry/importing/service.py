@@ -31,6 +31,7 @@ from registry.importing.validation import (
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
 from registry.models.scoping import can_write, visible_center_ids
 from registry.quality import gait_flags, mri_flags
+from registry.signals import records_imported
 
 BATCH = 2000
 PROGRESS_EVERY = 5000
@@ -355,6 +356,14 @@ def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
             _orm_write(files, report, history, tick)
         if report.dry_run:
             transaction.set_rollback(True)
+        elif any(
+            report.counts[kind].created + report.counts[kind].updated
+            for kind in ("visits", "gait", "mri")
+            if kind in report.counts
+        ):
+            transaction.on_commit(
+                lambda: records_imported.send(sender=ImportReport, report=report, user=user)
+            )
     tick.finish()
 
 
