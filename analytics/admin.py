@@ -10,6 +10,7 @@ from analytics.models import (
     Trigger,
 )
 from analytics.services import clustering_run_request
+from registry.admin import ReadOnlyAdmin
 from registry.models import Patient
 
 
@@ -57,25 +58,6 @@ class ComparisonInline(ReadOnlyInline):
         "note",
     )
     readonly_fields = fields
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Derived results: every member of staff may read them, nobody edits them."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ClusteringRun)

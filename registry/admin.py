@@ -321,8 +321,28 @@ class RegistryUserAdmin(UserAdmin):
         return ", ".join(c.code for c in obj.centers.all())
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened (runs, assignments, imports): staff read them, nobody
+    edits them here."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Imports from the upload page, for the people who run the whole registry. Read
     only: a job is a record of what happened."""
 
@@ -334,15 +354,3 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return is_global_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_global_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

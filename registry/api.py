@@ -185,6 +185,17 @@ def _date_range(field: str, what: str) -> tuple[IsoDateFilter, IsoDateFilter]:
     )
 
 
+def _owner_filters(model) -> tuple[filters.CharFilter, filters.CharFilter]:
+    """`patient` (pseudonym) and `center` (code) filters along the model's own path to
+    its centre, the one the scoping uses (e.g. visit__patient__center)."""
+    center_path = model._default_manager.get_queryset().center_path
+    patient_path = center_path.removesuffix("center") + "patient_id"
+    return (
+        filters.CharFilter(field_name=patient_path, help_text="Pseudonym."),
+        filters.CharFilter(field_name=f"{center_path}__code", help_text="Centre code."),
+    )
+
+
 class StrictFilterSet(filters.FilterSet):
     FILTER_DEFAULTS = {
         **filters.FilterSet.FILTER_DEFAULTS,
@@ -207,8 +218,7 @@ class PatientFilter(StrictFilterSet):
 
 
 class VisitFilter(StrictFilterSet):
-    patient = filters.CharFilter(field_name="patient__patient_id", help_text="Pseudonym.")
-    center = filters.CharFilter(field_name="patient__center__code", help_text="Centre code.")
+    patient, center = _owner_filters(Visit)
     date_from, date_to = _date_range("visit_date", "Visit date")
 
     class Meta:
@@ -217,8 +227,7 @@ class VisitFilter(StrictFilterSet):
 
 
 class GaitSessionFilter(StrictFilterSet):
-    patient = filters.CharFilter(field_name="visit__patient__patient_id", help_text="Pseudonym.")
-    center = filters.CharFilter(field_name="visit__patient__center__code", help_text="Centre code.")
+    patient, center = _owner_filters(GaitSession)
     # A plain number, not a choice among all visits: another centre's visit must read
     # like an unknown one (an empty list), not as a valid choice.
     visit = WholeNumberFilter(field_name="visit_id", help_text="Id of the visit.")
@@ -230,8 +239,7 @@ class GaitSessionFilter(StrictFilterSet):
 
 
 class MriScanFilter(StrictFilterSet):
-    patient = filters.CharFilter(field_name="patient__patient_id", help_text="Pseudonym.")
-    center = filters.CharFilter(field_name="patient__center__code", help_text="Centre code.")
+    patient, center = _owner_filters(MriScan)
     date_from, date_to = _date_range("scan_date", "Scan date")
 
     class Meta:

@@ -22,14 +22,18 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from registry.importing.service import ImportReport, import_scope, registry_import
-from registry.importing.spec import KINDS
+from registry.importing.service import (
+    ALLOWED_NAMES,
+    ImportReport,
+    import_scope,
+    interchange_order,
+    registry_import,
+)
 from registry.models import ImportJob, ImportStatus
 from registry.models.scoping import is_global_admin
 
 log = logging.getLogger(__name__)
 
-ALLOWED_NAMES = tuple(f"{kind}.csv" for kind in KINDS)
 UPLOADS = "uploads"
 ERROR_REPORT = "errors.csv"
 ERROR_HEADER = ("file", "line", "column", "message")
@@ -55,19 +59,12 @@ def error_report_path(job: ImportJob) -> Path:
 def import_files_check(names: Iterable[str]) -> list[str]:
     """The file names in import order, or ImportRefused naming the first bad one."""
     names = list(names)
-    allowed = ", ".join(ALLOWED_NAMES)
     if not names:
-        raise ImportRefused(f"Choose at least one file: {allowed}.")
-    for name in names:
-        if name not in ALLOWED_NAMES:
-            raise ImportRefused(
-                f"{name}: not an interchange file. Files are recognised by their name, "
-                f"which must be one of {allowed}."
-            )
-    for name in set(names):
-        if names.count(name) > 1:
-            raise ImportRefused(f"{name} was chosen twice; choose each file once.")
-    return sorted(names, key=ALLOWED_NAMES.index)
+        raise ImportRefused(f"Choose at least one file: {', '.join(ALLOWED_NAMES)}.")
+    try:
+        return interchange_order(names)
+    except ValueError as exc:
+        raise ImportRefused(str(exc)) from None
 
 
 def import_job_create(*, user, files, dry_run: bool = False) -> ImportJob:

@@ -74,23 +74,35 @@ class ImportReport:
         return out
 
 
+ALLOWED_NAMES = tuple(f"{kind}.csv" for kind in KINDS)
+
+
+def interchange_order(names: Iterable[str]) -> list[str]:
+    """File names in import order; ValueError naming a file that is not one of the five
+    interchange files or that comes twice."""
+    names = list(names)
+    for name in names:
+        if name not in ALLOWED_NAMES:
+            raise ValueError(
+                f"{name}: not an interchange file. Files are recognised by their name, "
+                f"which must be one of {', '.join(ALLOWED_NAMES)}."
+            )
+    for name in sorted(set(names)):
+        if names.count(name) > 1:
+            raise ValueError(f"{name} was given twice; give each file once.")
+    return sorted(names, key=ALLOWED_NAMES.index)
+
+
 def discover(paths: Iterable[str | Path]) -> dict[str, Path]:
     """Files by kind, recognised by name, from files and directories."""
-    found: dict[str, Path] = {}
+    candidates: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        candidates = sorted(path.glob("*.csv")) if path.is_dir() else [path]
-        for candidate in candidates:
-            kind = candidate.stem
-            if kind not in SPECS:
-                raise ValueError(
-                    f"{candidate.name}: not an interchange file; expected one of "
-                    + ", ".join(f"{k}.csv" for k in KINDS)
-                )
-            if kind in found:
-                raise ValueError(f"{candidate.name} given twice")
-            found[kind] = candidate
-    return {kind: found[kind] for kind in KINDS if kind in found}
+        candidates += sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    by_name = {candidate.name: candidate for candidate in candidates}
+    return {
+        Path(name).stem: by_name[name] for name in interchange_order(c.name for c in candidates)
+    }
 
 
 def import_scope(user) -> set[str] | None:
@@ -137,47 +149,11 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
     counts = report.counts[kind]
     for line, values, errors in rows(path, spec):
         tick()
-        problems: list[tuple[str, str]] = []
-        key = tuple(values.get(k) for k in spec.key)
+        problems = _RULES[kind](values, known, allowed)
         if stage is None and not errors:
-            if key in seen:
-                problems.append((spec.key[-1], _duplicate(spec, seen[key])))
-            else:
-                seen[key] = line
-        pid = values.get("patient_id")
-        if kind == "centers":
-            code = values.get("center")
-            if code and allowed is not None and code not in allowed:
-                problems.append(("center", f"{code!r} is not a centre you may import into"))
-            known.centers.add(code)
-        elif kind == "patients":
-            center = values.get("center")
-            if center and center not in known.centers:
-                problems.append(("center", f"{center!r} is not an existing centre"))
-            elif center and allowed is not None and center not in allowed:
-                problems.append(("center", f"{center!r} is not a centre you may import into"))
-            elif pid in known.patients and allowed is not None:
-                current = known.patients[pid][0]
-                if current not in allowed:
-                    problems.append(("patient_id", f"{pid!r} belongs to another centre"))
-            problems += patient_rules(values)
-            if pid:
-                known.patients[pid] = (center, values.get("birth_year"))
-        elif pid is not None:
-            parent = known.patients.get(pid)
-            if parent is None:
-                problems.append(("patient_id", f"{pid!r} is not an existing patient"))
-            else:
-                if allowed is not None and parent[0] not in allowed:
-                    problems.append(("patient_id", f"{pid!r} belongs to another centre"))
-                date_column = {"visits": "visit_date", "mri": "scan_date"}.get(kind)
-                if date_column:
-                    problems += date_rules(values, parent[1], date_column)
-                if kind == "visits" and values.get("visit_date"):
-                    known.visits.add((pid, values["visit_date"]))
-                visit_date = values.get("visit_date")
-                if kind == "gait" and visit_date and (pid, visit_date) not in known.visits:
-                    problems.append(("visit_date", f"no visit of {pid} on {visit_date}"))
+            first = seen.setdefault(tuple(values.get(k) for k in spec.key), line)
+            if first != line:
+                problems.append((spec.key[-1], _duplicate(spec, first)))
         errors += [RowError(path.name, line, column, message) for column, message in problems]
         if errors:
             counts.rejected += 1
@@ -189,6 +165,66 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
         for line, first in stage.duplicates(spec.key):
             counts.rejected += 1
             report.errors.append(RowError(path.name, line, spec.key[-1], _duplicate(spec, first)))
+
+
+Problems = list[tuple[str, str]]  # (column, message) of one row
+
+
+def _center_rules(values: dict, known: _Known, allowed) -> Problems:
+    code = values.get("center")
+    known.centers.add(code)
+    if code and allowed is not None and code not in allowed:
+        return [("center", f"{code!r} is not a centre you may import into")]
+    return []
+
+
+def _patient_rules(values: dict, known: _Known, allowed) -> Problems:
+    pid, center = values.get("patient_id"), values.get("center")
+    problems = patient_rules(values)
+    if center and center not in known.centers:
+        problems.insert(0, ("center", f"{center!r} is not an existing centre"))
+    elif allowed is not None and center and center not in allowed:
+        problems.insert(0, ("center", f"{center!r} is not a centre you may import into"))
+    elif allowed is not None and pid in known.patients and known.patients[pid][0] not in allowed:
+        problems.insert(0, ("patient_id", f"{pid!r} belongs to another centre"))
+    if pid:
+        known.patients[pid] = (center, values.get("birth_year"))
+    return problems
+
+
+def _child_rules(date_column: str | None):
+    """Rules of a row that belongs to a patient: visits and MRI scans check their date
+    against the patient's birth year; gait sessions need the patient's visit that day."""
+
+    def rules(values: dict, known: _Known, allowed) -> Problems:
+        pid = values.get("patient_id")
+        if pid is None:
+            return []
+        parent = known.patients.get(pid)
+        if parent is None:
+            return [("patient_id", f"{pid!r} is not an existing patient")]
+        problems = []
+        if allowed is not None and parent[0] not in allowed:
+            problems.append(("patient_id", f"{pid!r} belongs to another centre"))
+        if date_column:
+            problems += date_rules(values, parent[1], date_column)
+        visit = (pid, values.get("visit_date"))
+        if date_column == "visit_date" and visit[1]:
+            known.visits.add(visit)
+        elif date_column is None and visit[1] and visit not in known.visits:
+            problems.append(("visit_date", f"no visit of {pid} on {visit[1]}"))
+        return problems
+
+    return rules
+
+
+_RULES = {
+    "centers": _center_rules,
+    "patients": _patient_rules,
+    "visits": _child_rules("visit_date"),
+    "gait": _child_rules(None),
+    "mri": _child_rules("scan_date"),
+}
 
 
 def _duplicate(spec, first: int) -> str:
