@@ -158,14 +158,13 @@ def visible_counts(*, user) -> dict:
 def pca_points(*, run: ClusteringRun, user) -> dict:
     """PC1 × PC2 of the run's analysed visits (those the user may see), coloured by
     phenotype, and the loadings of the first two components per feature."""
-    import json
 
     from analytics.engine.model import FittedModel, project
     from analytics.features import cohort_frame
 
     if not run.model:
         return {}
-    model = FittedModel.from_json(json.dumps(run.model))
+    model = FittedModel.from_dict(run.model)
     visible = set(Patient.objects.for_user(user).values_list("pk", flat=True))
     labels = {
         visit_id: stable_id

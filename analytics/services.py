@@ -310,7 +310,7 @@ def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:
     rows = cohort.frame[cohort.frame["visit_id"] == visit_id]
     if rows.empty:
         return None
-    model = FittedModel.from_json(json.dumps(run.model))
+    model = FittedModel.from_dict(run.model)
     ids, distances = assign(model, rows)
     if ids[0] is None:
         return None

@@ -64,7 +64,11 @@ class FittedModel:
 
     @classmethod
     def from_json(cls, text: str) -> FittedModel:
-        data = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FittedModel:
+        """The inverse of to_dict (a stored run keeps its model as JSON data)."""
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown model format {data.get('format')!r}; expected {FORMAT}")
         if data.get("log_transform", LOG_TRANSFORM) != LOG_TRANSFORM:
