@@ -7,6 +7,7 @@ from analytics.models import (
     ComparisonResult,
     Phenotype,
     PhenotypeAssignment,
+    RunStatus,
     Trigger,
 )
 from analytics.services import clustering_run_request
@@ -108,6 +109,10 @@ class ClusteringRunAdmin(ReadOnlyAdmin):
                 missing=old.missing,
                 mri_window_days=old.mri_window_days,
             )
+            run.refresh_from_db()
+            if run.status == RunStatus.FAILED:
+                self.message_user(request, run.error, messages.ERROR)
+                continue
             self.message_user(
                 request, f"Run {run.pk} queued (parameters of run {old.pk}).", messages.SUCCESS
             )

@@ -20,6 +20,7 @@ import traceback
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from analytics.engine import ALGORITHM_VERSION, PipelineConfig, PreviousModel, run_pipeline
 from analytics.engine.model import FittedModel, assign
@@ -83,10 +84,26 @@ def clustering_run_request(*, sync: bool = False, **params) -> ClusteringRun:
     run = clustering_run_create(**params)
     if sync:
         return clustering_run_execute(run_id=run.pk, worker="sync")
+    transaction.on_commit(lambda: _queue(run.pk))
+    return run
+
+
+def queue_unreachable_message() -> str:
+    return gettext("The worker queue is unreachable, nothing was queued.")
+
+
+def _queue(run_id: int) -> None:
+    """Hand a pending run to the broker; if the broker cannot be reached, the run is
+    recorded as failed (saying why) instead of staying pending forever."""
     from analytics.tasks import recluster_cohort
 
-    transaction.on_commit(lambda: recluster_cohort.delay(run_id=run.pk))
-    return run
+    try:
+        recluster_cohort.delay(run_id=run_id)
+    except Exception:
+        log.exception("could not queue clustering run %s", run_id)
+        ClusteringRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=queue_unreachable_message()
+        )
 
 
 def clustering_runs_fail_stale(*, worker: str | None = None) -> int:

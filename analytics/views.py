@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from analytics import selectors
 from analytics.exports import comparisons_csv_write
-from analytics.models import ClusteringRun
+from analytics.models import ClusteringRun, RunStatus
 from registry.models import Center, Course, Patient
 from registry.models.scoping import can_edit_center, can_write, visible_center_ids
 
@@ -91,10 +92,27 @@ def patient_detail(request, patient_id: str):
     )
 
 
+def _run_number(request, name: str) -> int | None:
+    """The run number in ?run= or ?compare=, or BadRequest saying what is wrong."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(
+            gettext("%(name)s = %(value)r is not a run number (a whole number from 1).")
+            % {"name": name, "value": raw[:40]}
+        )
+    return int(raw)
+
+
 @login_required
 def phenotype_dashboard(request):
-    run = selectors.run_for_dashboard(request.GET.get("run"))
-    if request.GET.get("run") and run is None:
+    try:
+        run_id, compare_id = _run_number(request, "run"), _run_number(request, "compare")
+    except BadRequest as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    run = selectors.run_for_dashboard(run_id)
+    if run_id and run is None:
         raise Http404("no such run")
     context = {
         "run": run,
@@ -111,11 +129,7 @@ def phenotype_dashboard(request):
             profiles=selectors.phenotype_profiles(run=run),
             transitions=selectors.transitions(run=run, user=request.user),
         )
-        other = (
-            selectors.run_for_dashboard(request.GET.get("compare"))
-            if request.GET.get("compare")
-            else None
-        )
+        other = selectors.run_for_dashboard(compare_id) if compare_id else None
         if other is not None and other.status == "succeeded":
             context["agreement"] = {
                 "other": other,
@@ -147,5 +161,9 @@ def rerun(request):
     from analytics.services import clustering_run_request
 
     run = clustering_run_request(trigger="web", user=request.user)
-    messages.success(request, f"Run {run.pk} queued; it appears here when the worker is done.")
+    run.refresh_from_db()
+    if run.status == RunStatus.FAILED:
+        messages.error(request, run.error)
+    else:
+        messages.success(request, f"Run {run.pk} queued; it appears here when the worker is done.")
     return redirect(f"{reverse('phenotype-dashboard')}?run={run.pk}")

@@ -48,3 +48,23 @@ def on_postgres(settings):
             pytest.fail("this test needs PostgreSQL and REQUIRE_SERVICES=1")
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     return True
+
+
+@pytest.fixture
+def broker_down():
+    """The Celery app pointed at a broker address where nothing listens: publishing
+    fails the way it does when Redis is down (a real connection refused)."""
+    from config.celery import app
+
+    before = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_transport_options = {}
+    app.conf.task_always_eager = False
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options = before
+        app._pool = None
+        app.amqp._producer_pool = None

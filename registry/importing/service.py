@@ -24,6 +24,7 @@ from registry.importing.spec import KINDS, SPECS
 from registry.importing.validation import (
     RowError,
     check_header,
+    check_readable,
     date_rules,
     patient_rules,
     rows,
@@ -141,7 +142,7 @@ def count_rows(path: Path) -> int:
 
 def _validate(kind, path, known, allowed, report, stage, tick) -> None:
     spec = SPECS[kind]
-    header = check_header(path, spec)
+    header = check_readable(path) or check_header(path, spec)
     if header:
         report.errors.extend(header)
         return

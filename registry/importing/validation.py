@@ -29,6 +29,55 @@ def _open(path: Path):
     return path.open(encoding="utf-8-sig", newline="")
 
 
+# The csv module's limit on one cell (its default); longer cells are refused by line.
+CELL_LIMIT = csv.field_size_limit()
+
+
+def check_readable(path: Path) -> list[RowError]:
+    """The first line of a file that is not UTF-8 text a CSV reader can take (a NUL byte,
+    bytes of another encoding, a cell past the length limit), as one error naming the
+    file, the line and what is wrong; [] when the whole file reads."""
+    name = path.name
+    with path.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            if b"\0" in raw:
+                at = raw.index(b"\0") + 1
+                return [
+                    RowError(
+                        name,
+                        line,
+                        "-",
+                        f"a NUL byte at character {at}: this is not a text CSV file (binary data?)",
+                    )
+                ]
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return [
+                    RowError(
+                        name,
+                        line,
+                        "-",
+                        f"byte 0x{raw[exc.start]:02X} at character {exc.start + 1} is not "
+                        "UTF-8; save the file as UTF-8 CSV",
+                    )
+                ]
+            if len(raw) > CELL_LIMIT:
+                # Only a cell past the limit matters; one long line of many cells is fine.
+                cells = raw.rstrip(b"\r\n").split(b",")
+                longest = max(len(cell) for cell in cells)
+                if longest > CELL_LIMIT:
+                    return [
+                        RowError(
+                            name,
+                            line,
+                            "-",
+                            f"a cell of {longest} characters; at most {CELL_LIMIT} are allowed",
+                        )
+                    ]
+    return []
+
+
 def check_header(path: Path, spec: FileSpec) -> list[RowError]:
     with _open(path) as handle:
         header = next(csv.reader(handle), None)

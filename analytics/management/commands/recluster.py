@@ -43,6 +43,9 @@ class Command(BaseCommand):
             bootstrap=opts["bootstrap"],
             sync=opts["sync"],
         )
+        run.refresh_from_db()
+        if run.status == "failed" and not opts["sync"]:
+            raise CommandError(f"run {run.pk} failed: {run.error}")
         self.stdout.write(f"run {run.pk}: {run.status}")
         if run.status == "succeeded":
             self.stdout.write(f"k = {run.k}, {run.cohort_size} patients, {run.duration_s:.1f} s")
