@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 
-from analytics.models import ClusteringRun, PhenotypeAssignment
-from registry.models import GaitSession, MriScan, Patient, Visit
+from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
+from registry.models import GaitSession, Patient, Visit
 
 SORTS = {
-    "patient": "patient_id",
-    "-patient": "-patient_id",
-    "center": "center__code",
-    "last_visit": "latest_visit_date",
-    "-last_visit": "-latest_visit_date",
-    "edss": "latest_edss",
-    "-edss": "-latest_edss",
+    "patient": ("patient_code",),
+    "-patient": ("-patient_code",),
+    "center": ("center_code", "patient_code"),
+    "last_visit": ("latest_visit_date", "patient_code"),
+    "-last_visit": ("-latest_visit_date", "patient_code"),
+    "edss": ("latest_edss", "patient_code"),
+    "-edss": ("-latest_edss", "patient_code"),
 }
 
 
@@ -30,46 +30,26 @@ def patient_list(
     flagged: bool = False,
     sort: str = "patient",
 ):
-    """Patients the user may see, with their latest visit and current phenotype, in a
-    constant number of queries however many patients there are."""
-    latest = Visit.objects.filter(patient=OuterRef("pk")).order_by("-visit_date")
-    run = ClusteringRun.objects.current()
-    # The label of the patient's latest analysed visit: a provisional one when a visit
-    # was added after the run.
-    current = PhenotypeAssignment.objects.filter(patient=OuterRef("pk"), run=run).order_by(
-        "-visit__visit_date"
-    )
-    patients = (
-        Patient.objects.for_user(user)
-        .select_related("center")
-        .annotate(
-            n_visits=Count("visits", distinct=True),
-            latest_visit_date=Max("visits__visit_date"),
-            latest_course=Subquery(latest.values("disease_course")[:1]),
-            latest_edss=Subquery(latest.values("edss")[:1]),
-            phenotype_name=Subquery(current.values("phenotype__name")[:1]),
-            phenotype_provisional=Subquery(current.values("provisional")[:1]),
-            has_flags=Exists(
-                GaitSession.objects.filter(visit__patient=OuterRef("pk")).exclude(quality_flags=[])
-            )
-            | Exists(MriScan.objects.filter(patient=OuterRef("pk")).exclude(quality_flags=[])),
-        )
-    )
+    """Summary rows (`PatientSummary`: latest visit, current phenotype, flags) of the
+    patients the user may see; every filter and sort is an indexed column, so a page
+    costs the same at any cohort size. The patients themselves are fetched for the page
+    only (a prefetch), never joined before the LIMIT."""
+    rows = PatientSummary.objects.for_user(user).prefetch_related("patient")
     if q:
-        patients = patients.filter(patient_id__icontains=q.strip())
+        rows = rows.filter(patient_code__icontains=q.strip())
     if center:
-        patients = patients.filter(center__code=center)
+        rows = rows.filter(center_code=center)
     if course:
-        patients = patients.filter(latest_course=course)
+        rows = rows.filter(latest_course=course)
     if phenotype:
-        patients = patients.filter(phenotype_name=phenotype)
+        rows = rows.filter(phenotype_name=phenotype)
     if edss_min is not None:
-        patients = patients.filter(latest_edss__gte=edss_min)
+        rows = rows.filter(latest_edss__gte=edss_min)
     if edss_max is not None:
-        patients = patients.filter(latest_edss__lte=edss_max)
+        rows = rows.filter(latest_edss__lte=edss_max)
     if flagged:
-        patients = patients.filter(has_flags=True)
-    return patients.order_by(SORTS.get(sort, "patient_id"), "patient_id")
+        rows = rows.filter(has_flags=True)
+    return rows.order_by(*SORTS.get(sort, SORTS["patient"]))
 
 
 def patient_timeline(*, patient: Patient) -> list[dict]:

@@ -32,6 +32,7 @@ from analytics.models import (
     PhenotypeAssignment,
     RunStatus,
 )
+from analytics.summaries import patient_summaries_refresh
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,8 @@ def _publish(run: ClusteringRun, cohort, result, fingerprint: str, timings: dict
         model=data["model"],
         timings=timings,
     )
+    # In the same transaction: the list's phenotype column changes when the run commits.
+    patient_summaries_refresh(run=run)
 
 
 def _comparison_fields(row: dict) -> dict:
@@ -342,4 +345,5 @@ def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:
             "provisional": True,
         },
     )
+    patient_summaries_refresh(patient_ids=[visit.patient_id], run=run)
     return assignment

@@ -7,11 +7,11 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from registry.models import GaitSession
-from registry.signals import records_imported
+from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.signals import records_imported, records_seeded
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,20 @@ def queue_provisional_assignment(sender, instance: GaitSession, raw=False, **kwa
     transaction.on_commit(queue)
 
 
+def _analysed_records_changed(report) -> bool:
+    """Only visits, gait sessions and MRI scans enter the analysis."""
+    if report is None:
+        return True
+    return any(
+        report.counts[kind].created + report.counts[kind].updated
+        for kind in ("visits", "gait", "mri")
+        if kind in report.counts
+    )
+
+
 @receiver(records_imported, dispatch_uid="analytics_recluster_after_import")
 def queue_reanalysis_after_import(sender, report=None, user=None, **kwargs):
-    if not settings.RECLUSTER_AFTER_IMPORT:
+    if not settings.RECLUSTER_AFTER_IMPORT or not _analysed_records_changed(report):
         return
     from analytics.tasks import recluster_cohort
 
@@ -50,3 +61,54 @@ def queue_reanalysis_after_import(sender, report=None, user=None, **kwargs):
             log.exception("could not queue the reanalysis after an import")
 
     transaction.on_commit(queue)
+
+
+# The patient list's summary rows follow every per-row write of the clinical records
+# (in the writing transaction: one statement for one patient) and every bulk write.
+
+
+def _refresh(patient_id) -> None:
+    from analytics.summaries import patient_summaries_refresh
+
+    if patient_id is not None:
+        patient_summaries_refresh(patient_ids=[patient_id])
+
+
+@receiver(post_save, sender=Patient, dispatch_uid="analytics_summary_patient")
+def summary_after_patient_save(sender, instance: Patient, raw=False, **kwargs):
+    if not raw:
+        _refresh(instance.pk)
+
+
+@receiver(post_save, sender=Visit, dispatch_uid="analytics_summary_visit_save")
+@receiver(post_delete, sender=Visit, dispatch_uid="analytics_summary_visit_delete")
+@receiver(post_save, sender=MriScan, dispatch_uid="analytics_summary_mri_save")
+@receiver(post_delete, sender=MriScan, dispatch_uid="analytics_summary_mri_delete")
+def summary_after_visit_or_scan(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _refresh(instance.patient_id)
+
+
+@receiver(post_save, sender=GaitSession, dispatch_uid="analytics_summary_gait_save")
+@receiver(post_delete, sender=GaitSession, dispatch_uid="analytics_summary_gait_delete")
+def summary_after_gait(sender, instance: GaitSession, raw=False, **kwargs):
+    if raw:
+        return
+    patient_id = Visit.objects.filter(pk=instance.visit_id).values_list("patient_id", flat=True)
+    _refresh(patient_id.first())
+
+
+@receiver(post_save, sender=Center, dispatch_uid="analytics_summary_center")
+def summary_after_center_save(sender, instance: Center, raw=False, created=False, **kwargs):
+    if not (raw or created):
+        from analytics.summaries import center_code_refresh
+
+        center_code_refresh(center_id=instance.pk, code=instance.code)
+
+
+@receiver(records_imported, dispatch_uid="analytics_summary_after_import")
+@receiver(records_seeded, dispatch_uid="analytics_summary_after_seeding")
+def summary_after_bulk_write(sender, **kwargs):
+    from analytics.summaries import patient_summaries_refresh
+
+    patient_summaries_refresh()

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import env_milliseconds, with_web_limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("REGISTRY_VAR_DIR", BASE_DIR / "var"))
 
@@ -109,6 +111,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Let a web process and a worker share the file without "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The web process (config/wsgi.py marks it) cancels any query that outlives a request.
+WEB_PROCESS = env_bool("DJANGO_WEB_PROCESS", False)
+WEB_DB_STATEMENT_TIMEOUT_MS = env_milliseconds("WEB_DB_STATEMENT_TIMEOUT_MS", 20_000, 0, 600_000)
+WEB_DB_CONNECTION_CHECK_INTERVAL_MS = env_milliseconds(
+    "WEB_DB_CONNECTION_CHECK_INTERVAL_MS", 2_000, 0, 600_000
+)
+if WEB_PROCESS:
+    DATABASES["default"] = with_web_limits(
+        DATABASES["default"],
+        statement_timeout_ms=WEB_DB_STATEMENT_TIMEOUT_MS,
+        check_interval_ms=WEB_DB_CONNECTION_CHECK_INTERVAL_MS,
+    )
 # A second connection to the same database, for the few writes that must commit while a
 # long transaction is open on "default": the progress of an import, which the status
 # page reads while the import's own transaction is still writing. In tests it is the

@@ -2,6 +2,10 @@
 
 from django.dispatch import Signal
 
-# Sent once an import that changed visits, gait sessions or MRI scans has committed;
-# keyword arguments: report (ImportReport), user (or None).
+# Sent once an import that changed any clinical record has committed; keyword
+# arguments: report (ImportReport), user (or None).
 records_imported = Signal()
+
+# Sent at the end of a bulk write that bypasses per-row save signals (the demo seeding),
+# inside its transaction; no arguments.
+records_seeded = Signal()

@@ -8,11 +8,13 @@ from analytics.models.runs import (
     Trigger,
     VisitChoice,
 )
+from analytics.models.summary import PatientSummary
 
 __all__ = [
     "ClusteringRun",
     "ComparisonResult",
     "FeatureSet",
+    "PatientSummary",
     "Phenotype",
     "PhenotypeAssignment",
     "RunStatus",

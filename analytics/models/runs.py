@@ -163,6 +163,10 @@ class PhenotypeAssignment(models.Model):
         "registry.Visit", on_delete=models.CASCADE, related_name="phenotype_assignments"
     )
     distance = models.FloatField()
+    # The visit's first two principal component scores under the run's model, stored at
+    # publish so that the dashboard's scatter is a read, not a refit of the cohort.
+    pc1 = models.FloatField(null=True, blank=True)
+    pc2 = models.FloatField(null=True, blank=True)
     provisional = models.BooleanField(
         default=False,
         help_text="Assigned with this run's model after the run; the next run replaces it.",

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from registry.demo.generator import generate_demo_cohort
 from registry.models import Center, DemoTruth, GaitSession, MriScan, Patient, Visit
 from registry.quality import gait_flags, mri_flags
+from registry.signals import records_seeded
 
 CHANGE_REASON = "synthetic demo cohort (seed_demo)"
 BATCH = 2000
@@ -142,6 +143,8 @@ def demo_cohort_seed(*, n_patients: int = 1026, seed: int = 42, user=None) -> Se
         ],
         batch_size=BATCH,
     )
+    if new_patients:
+        records_seeded.send(sender=SeedReport)
     return SeedReport(
         patients_created=len(new_patients),
         patients_skipped=len(existing),

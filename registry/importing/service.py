@@ -395,7 +395,7 @@ def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
             transaction.set_rollback(True)
         elif any(
             report.counts[kind].created + report.counts[kind].updated
-            for kind in ("visits", "gait", "mri")
+            for kind in ("centers", "patients", "visits", "gait", "mri")
             if kind in report.counts
         ):
             transaction.on_commit(
