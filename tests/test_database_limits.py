@@ -39,9 +39,10 @@ def test_web_connections_carry_the_timeout_and_cancel_a_long_query(on_postgres):
 
 def test_zero_turns_the_limits_off_and_sqlite_is_left_alone():
     postgres = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {}}
-    assert "options" not in with_web_limits(
-        postgres, statement_timeout_ms=0, check_interval_ms=0
-    )["OPTIONS"]
+    assert (
+        "options"
+        not in with_web_limits(postgres, statement_timeout_ms=0, check_interval_ms=0)["OPTIONS"]
+    )
     sqlite = {"ENGINE": "django.db.backends.sqlite3", "OPTIONS": {"timeout": 20}}
     assert with_web_limits(sqlite, statement_timeout_ms=100, check_interval_ms=100) == sqlite
 
