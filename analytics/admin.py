@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from analytics import formatting
 from analytics.models import (
     ClusteringRun,
     ComparisonResult,
@@ -51,14 +52,33 @@ class ComparisonInline(ReadOnlyInline):
         "variable",
         "kind",
         "test",
-        "statistic",
+        "statistic_shown",
         "df",
-        "p_value",
-        "p_adjusted",
-        "effect_size",
+        "p_shown",
+        "p_adjusted_shown",
+        "effect_size_shown",
         "note",
     )
     readonly_fields = fields
+
+    # The admin writes floats out in full (a p of 1e-159 as 160 digits): format them.
+    @admin.display(description="statistic")
+    def statistic_shown(self, obj):
+        return formatting.significant(obj.statistic, 4)
+
+    @admin.display(description="p")
+    def p_shown(self, obj):
+        return formatting.p_value(obj.p_value)
+
+    @admin.display(description="adjusted p")
+    def p_adjusted_shown(self, obj):
+        return formatting.p_value(obj.p_adjusted)
+
+    @admin.display(description="effect size")
+    def effect_size_shown(self, obj):
+        if obj.effect_size is None:
+            return "—"
+        return f"{obj.effect_size_name} {formatting.significant(obj.effect_size, 3)}".strip()
 
 
 @admin.register(ClusteringRun)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
+from registry.flags import flags_shown, open_gait_flag_count
 from registry.models import GaitSession, Patient, Visit
 
 SORTS = {
@@ -52,11 +53,31 @@ def patient_list(
     return rows.order_by(*SORTS.get(sort, SORTS["patient"]))
 
 
+def nearest_scan(scans: list, day, window_days: int = 180):
+    near = [s for s in scans if abs((s.scan_date - day).days) <= window_days]
+    return min(near, key=lambda s: abs((s.scan_date - day).days), default=None)
+
+
+def analysis_state(*, visit: Visit, walks: list, labels: list, run) -> str:
+    """ "analysed", "pending" (saved since the current run, its provisional phenotype not
+    yet computed) or "not analysed" (no comfortable walk, or left out by the run)."""
+    if labels:
+        return "analysed"
+    comfortable = [w for w in walks if w.condition == "comfortable"]
+    if not comfortable:
+        return "no walk"
+    if run is None or run.started_at is None:
+        return "pending"
+    saved = max(w.updated_at for w in comfortable)
+    return "pending" if saved >= run.started_at else "not analysed"
+
+
 def patient_timeline(*, patient: Patient) -> list[dict]:
-    """Each visit with its walks, the nearest scan within 180 days, and its phenotype
-    in every succeeded run (provisional ones marked)."""
+    """Each visit with its walks, the nearest scan within 180 days, its flags, and its
+    phenotype in every succeeded run (provisional ones marked)."""
     visits = list(patient.visits.prefetch_related("gait_sessions").order_by("visit_date"))
     scans = list(patient.mri_scans.order_by("scan_date"))
+    run = ClusteringRun.objects.current()
     assignments: dict[int, list] = {}
     for a in (
         PhenotypeAssignment.objects.filter(patient=patient, run__status="succeeded")
@@ -64,13 +85,13 @@ def patient_timeline(*, patient: Patient) -> list[dict]:
         .order_by("-run__finished_at")
     ):
         assignments.setdefault(a.visit_id, []).append(a)
+    walks_of = {visit.pk: list(visit.gait_sessions.all()) for visit in visits}
+    flags = flags_shown(walks=[w for ws in walks_of.values() for w in ws], scans=scans)
     timeline, previous = [], None
     for visit in visits:
-        comfortable = next(
-            (g for g in visit.gait_sessions.all() if g.condition == "comfortable"), None
-        )
-        near = [s for s in scans if abs((s.scan_date - visit.visit_date).days) <= 180]
-        scan = min(near, key=lambda s: abs((s.scan_date - visit.visit_date).days), default=None)
+        walks = walks_of[visit.pk]
+        comfortable = next((g for g in walks if g.condition == "comfortable"), None)
+        scan = nearest_scan(scans, visit.visit_date)
         labels = assignments.get(visit.pk, [])
         current = labels[0] if labels else None
         name = current.phenotype.name if current else None
@@ -78,13 +99,18 @@ def patient_timeline(*, patient: Patient) -> list[dict]:
             {
                 "visit": visit,
                 "gait": comfortable,
-                "walks": list(visit.gait_sessions.all()),
+                "walks": walks,
                 "scan": scan,
                 "phenotype": current,
                 "history": labels,
+                "state": analysis_state(visit=visit, walks=walks, labels=labels, run=run),
                 "transition": previous is not None and name is not None and name != previous,
-                "flags": [f for g in visit.gait_sessions.all() for f in g.quality_flags]
-                + (scan.quality_flags if scan else []),
+                "flags": [
+                    f
+                    for f in flags
+                    if (f.kind == "gait" and f.record.visit_id == visit.pk)
+                    or (f.kind == "mri" and scan is not None and f.record.pk == scan.pk)
+                ],
             }
         )
         if name is not None:
@@ -131,7 +157,7 @@ def visible_counts(*, user) -> dict:
     return {
         "patients": patients.count(),
         "visits": Visit.objects.for_user(user).count(),
-        "flagged": GaitSession.objects.for_user(user).filter(~Q(quality_flags=[])).count(),
+        "flagged": open_gait_flag_count(walks=GaitSession.objects.for_user(user)),
     }
 
 
@@ -187,15 +213,22 @@ def phenotype_profiles(*, run: ClusteringRun) -> dict:
     }
 
 
+# Per measure: bounds of its scale and the narrowest y span worth showing.
+SERIES_SCALES = {
+    "gait speed (m/s)": {"floor": 0.0, "ceiling": 3.0, "min_span": 0.4},
+    "EDSS": {"floor": 0.0, "ceiling": 10.0, "min_span": 2.0},
+    "BPF": {"floor": 0.5, "ceiling": 1.0, "min_span": 0.04},
+    "T2 lesion volume (ml)": {"floor": 0.0, "ceiling": 300.0, "min_span": 5.0},
+}
+
+
 def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
-    """Values over time: gait and EDSS at visits, MRI measures at their own scan dates."""
+    """Values over time: gait and EDSS at visits, MRI measures at their own scan dates;
+    each with a y range that suits its scale and an x range of at least a year."""
+    from analytics.charts import date_range, value_range
 
     def at_visits(pick):
-        return [
-            {"date": row["visit"].visit_date.isoformat(), "value": pick(row)}
-            for row in timeline
-            if pick(row) is not None
-        ]
+        return [(row["visit"].visit_date, pick(row)) for row in timeline if pick(row) is not None]
 
     scans = list(
         patient.mri_scans.order_by("scan_date").values_list(
@@ -204,16 +237,23 @@ def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
     )
 
     def at_scans(index):
-        return [
-            {"date": s[0].isoformat(), "value": s[index]} for s in scans if s[index] is not None
-        ]
+        return [(s[0], s[index]) for s in scans if s[index] is not None]
 
-    return {
+    raw = {
         "gait speed (m/s)": at_visits(lambda r: r["gait"].velocity_m_s if r["gait"] else None),
         "EDSS": at_visits(lambda r: r["visit"].edss),
         "BPF": at_scans(1),
         "T2 lesion volume (ml)": at_scans(2),
     }
+    series = {}
+    for name, points in raw.items():
+        days = date_range([d for d, _ in points]) if points else None
+        series[name] = {
+            "points": [{"date": d.isoformat(), "value": v} for d, v in points],
+            "y_range": value_range([v for _, v in points], **SERIES_SCALES[name]),
+            "x_range": [days[0].isoformat(), days[1].isoformat()] if days else None,
+        }
+    return series
 
 
 def transitions(*, run: ClusteringRun, user) -> dict:

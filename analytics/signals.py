@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models import Center, FlagAcknowledgement, GaitSession, MriScan, Patient, Visit
 from registry.signals import records_imported, records_seeded
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,22 @@ def summary_after_gait(sender, instance: GaitSession, raw=False, **kwargs):
         return
     patient_id = Visit.objects.filter(pk=instance.visit_id).values_list("patient_id", flat=True)
     _refresh(patient_id.first())
+
+
+@receiver(post_save, sender=FlagAcknowledgement, dispatch_uid="analytics_summary_ack_save")
+@receiver(post_delete, sender=FlagAcknowledgement, dispatch_uid="analytics_summary_ack_delete")
+def summary_after_acknowledgement(sender, instance: FlagAcknowledgement, raw=False, **kwargs):
+    # An acknowledged flag stops counting in the patient list's flag filter.
+    if raw:
+        return
+    if instance.mri_scan_id is not None:
+        patient = MriScan.objects.filter(pk=instance.mri_scan_id).values_list("patient_id")
+    else:
+        patient = GaitSession.objects.filter(pk=instance.gait_session_id).values_list(
+            "visit__patient_id"
+        )
+    row = patient.first()
+    _refresh(row[0] if row else None)
 
 
 @receiver(post_save, sender=Center, dispatch_uid="analytics_summary_center")

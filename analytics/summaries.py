@@ -63,10 +63,26 @@ ON CONFLICT (patient_id) DO UPDATE SET {updates}
 """
 
 
-def _nonempty(column: str) -> str:
+def _open_flags(alias: str, ack_column: str) -> str:
+    """SQL: the record `alias` has a flag that no acknowledgement of the same rule and
+    the same text (the same numbers) covers; acknowledged flags do not count."""
     if connection.vendor == "postgresql":
-        return f"jsonb_array_length({column}) > 0"
-    return f"json_array_length({column}) > 0"
+        elements, rule, message = (
+            f"jsonb_array_elements({alias}.quality_flags) AS e(flag)",
+            "e.flag->>'rule'",
+            "e.flag->>'message'",
+        )
+    else:
+        elements, rule, message = (
+            f"json_each({alias}.quality_flags) AS e",
+            "json_extract(e.value, '$.rule')",
+            "json_extract(e.value, '$.message')",
+        )
+    return (
+        f"EXISTS (SELECT 1 FROM {elements} WHERE NOT EXISTS ("
+        f"SELECT 1 FROM registry_flagacknowledgement k WHERE k.{ack_column} = {alias}.id "
+        f"AND k.rule = {rule} AND k.message = {message}))"
+    )
 
 
 def patient_summaries_refresh(
@@ -99,8 +115,8 @@ def patient_summaries_refresh(
         gait_filter=where["gait"],
         mri_filter=where["mri"],
         patient_filter=where["patient"],
-        nonempty_gait=_nonempty("g.quality_flags"),
-        nonempty_mri=_nonempty("m.quality_flags"),
+        nonempty_gait=_open_flags("g", "gait_session_id"),
+        nonempty_mri=_open_flags("m", "mri_scan_id"),
         true=truth[0],
         false=truth[1],
         columns=", ".join(COLUMNS),

@@ -13,18 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from analytics import selectors
+from analytics import selectors, selectors_record
 from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun, RunStatus
+from registry.forms import PatientFilterForm
 from registry.models import Center, Course, Patient
 from registry.models.scoping import can_edit_center, can_write, visible_center_ids
-
-
-def _float(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -40,14 +34,17 @@ def home(request):
 @login_required
 def patient_list(request):
     params = request.GET
+    filters = PatientFilterForm(params)
+    filters.is_valid()
+    edss_min, edss_max = filters.edss_range()
     patients = selectors.patient_list(
         user=request.user,
         q=params.get("q", ""),
         center=params.get("center", ""),
         course=params.get("course", ""),
         phenotype=params.get("phenotype", ""),
-        edss_min=_float(params.get("edss_min")),
-        edss_max=_float(params.get("edss_max")),
+        edss_min=edss_min,
+        edss_max=edss_max,
         flagged=params.get("flagged") == "1",
         sort=params.get("sort", "patient"),
     )
@@ -62,6 +59,7 @@ def patient_list(request):
         "analytics/patient_list.html",
         {
             "page": page,
+            "filters": filters,
             "centers": centers,
             "courses": Course.values,
             "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
@@ -79,12 +77,15 @@ def patient_detail(request, patient_id: str):
         Patient.objects.for_user(request.user).select_related("center"), patient_id=patient_id
     )
     timeline = selectors.patient_timeline(patient=patient)
+    scans = selectors_record.patient_scans(patient=patient, timeline=timeline)
     return render(
         request,
         "analytics/patient_detail.html",
         {
             "patient": patient,
             "timeline": timeline,
+            "scans": scans,
+            "flags": selectors_record.patient_flags(timeline=timeline, scans=scans),
             "can_edit": can_edit_center(request.user, patient.center_id),
             "series": selectors.patient_series(patient=patient, timeline=timeline),
             "nav": "patients",

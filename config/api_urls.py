@@ -1,6 +1,8 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -8,14 +10,38 @@ from analytics import api as analytics_api
 from registry import api as registry_api
 
 router = DefaultRouter()
-router.register("patients", registry_api.PatientViewSet, basename="patient")
-router.register("visits", registry_api.VisitViewSet, basename="visit")
-router.register("gait-sessions", registry_api.GaitSessionViewSet, basename="gaitsession")
-router.register("mri-scans", registry_api.MriScanViewSet, basename="mriscan")
-router.register("runs", analytics_api.RunViewSet, basename="run")
-router.register("phenotypes", analytics_api.PhenotypeViewSet, basename="phenotype")
-router.register("assignments", analytics_api.AssignmentViewSet, basename="assignment")
-router.register("comparisons", analytics_api.ComparisonViewSet, basename="comparison")
+router.register("patients", registry_api.PatientViewSet, basename="api-patient")
+router.register("visits", registry_api.VisitViewSet, basename="api-visit")
+router.register("gait-sessions", registry_api.GaitSessionViewSet, basename="api-gaitsession")
+router.register("mri-scans", registry_api.MriScanViewSet, basename="api-mriscan")
+router.register("runs", analytics_api.RunViewSet, basename="api-run")
+router.register("phenotypes", analytics_api.PhenotypeViewSet, basename="api-phenotype")
+router.register("assignments", analytics_api.AssignmentViewSet, basename="api-assignment")
+router.register("comparisons", analytics_api.ComparisonViewSet, basename="api-comparison")
+
+
+class ReadableSchemaRenderer(OpenApiYamlRenderer):
+    """The schema as YAML inside a plain HTML page, for a browser (which asks for text/html
+    first) to show instead of downloading; API clients keep getting YAML or JSON."""
+
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        body = escape(super().render(data, accepted_media_type, renderer_context).decode())
+        return (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>OpenAPI schema · MS mobility registry</title></head><body>"
+            '<p><a href="?format=yaml">Download YAML</a> · <a href="?format=json">JSON</a> · '
+            '<a href="../docs/">Interactive documentation</a></p>'
+            f'<pre style="white-space:pre-wrap">{body}</pre></body></html>'
+        ).encode()
+
+
+class SchemaView(SpectacularAPIView):
+    renderer_classes = [*SpectacularAPIView.renderer_classes, ReadableSchemaRenderer]
 
 
 @csrf_exempt
@@ -28,7 +54,7 @@ def not_found(request, path):
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Only addresses ending in a slash, so that APPEND_SLASH still redirects
     # /api/v1/patients to /api/v1/patients/.

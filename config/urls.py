@@ -1,8 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+
+class FaviconView(RedirectView):
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        # Resolved per request: the hashed name exists only after collectstatic.
+        from django.templatetags.static import static
+
+        return static("favicon.svg")
+
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page (the admin's too).
+    path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -2,15 +2,36 @@
 says exactly what the database would refuse, naming the field and the allowed range."""
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from registry.labels import labelled
 from registry.models import GAIT_FIELDS, Center, GaitSession, MriScan, Patient, Visit
 from registry.models.scoping import visible_center_ids
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PatientForm(forms.ModelForm):
+class LabelledErrors:
+    """Error messages name fields by their label ("Birth year = 1850 …"), not by the
+    column name the shared validators use."""
+
+    def full_clean(self):
+        super().full_clean()
+        model = self._meta.model
+        for name, errors in list(self._errors.items()):
+            self._errors[name] = self.error_class(
+                [labelled(m, model) for m in errors],
+                error_class="nonfield" if name == NON_FIELD_ERRORS else None,
+                renderer=self.renderer,
+            )
+
+
+class PatientForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["patient_id", "center", "sex", "birth_year", "onset_year", "diagnosis_date"]
@@ -23,26 +44,70 @@ class PatientForm(forms.ModelForm):
         self.fields["center"].queryset = centers
 
 
-class VisitForm(forms.ModelForm):
+class VisitForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Visit
         fields = ["visit_date", "disease_course", "edss", "msws12", "t25fw_s", "walking_aid"]
         widgets = {"visit_date": DATE}
 
+    def clean_visit_date(self):
+        day = self.cleaned_data.get("visit_date")
+        visit = self.instance
+        if day is None:
+            return day
+        other = (
+            Visit.objects.filter(patient_id=visit.patient_id, visit_date=day)
+            .exclude(pk=visit.pk)
+            .first()
+        )
+        if other is not None:
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext("This patient already has a visit on %(day)s.")
+                    % {"day": day.isoformat()},
+                    reverse("visit-detail", args=[visit.patient.patient_id, other.pk]),
+                    gettext("Open that visit"),
+                ),
+                code="duplicate_visit",
+            )
+        return day
 
-class GaitForm(forms.ModelForm):
+
+class GaitForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = GaitSession
         fields = ["condition", "device", "software_version", *GAIT_FIELDS]
 
 
+class BaseGaitFormSet(BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        if "condition" in unique_check:
+            return gettext(
+                "Two gait sessions have the same condition; a visit has at most one walk "
+                "per condition (comfortable, fast, dual task). Change the condition of one "
+                "or remove it."
+            )
+        return super().get_unique_error_message(unique_check)
+
+    def get_form_error(self):
+        return gettext("This walk's condition is used by another gait session of this visit.")
+
+
 GaitFormSet = inlineformset_factory(
-    Visit, GaitSession, form=GaitForm, extra=1, can_delete=True, max_num=3
+    Visit,
+    GaitSession,
+    form=GaitForm,
+    formset=BaseGaitFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=3,
 )
 
 
-class MriForm(forms.ModelForm):
-    """An optional scan entered with the visit; leave the date empty to add none."""
+class MriForm(LabelledErrors, forms.ModelForm):
+    """An optional scan entered with the visit; leave the date empty to add none. On an
+    existing visit it shows the patient's scan nearest to the visit, to correct it."""
 
     class Meta:
         model = MriScan
@@ -66,7 +131,97 @@ class MriForm(forms.ModelForm):
     def has_scan(self) -> bool:
         return bool(self.cleaned_data.get("scan_date"))
 
+    def clean_scan_date(self):
+        day = self.cleaned_data.get("scan_date")
+        scan = self.instance
+        if day is None:
+            return day
+        other = (
+            MriScan.objects.filter(patient_id=scan.patient_id, scan_date=day)
+            .exclude(pk=scan.pk)
+            .first()
+        )
+        if other is not None:
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}#mri-{}">{}</a>',
+                    gettext(
+                        "This patient already has an MRI scan of %(day)s; change that scan "
+                        "instead of adding it again."
+                    )
+                    % {"day": day.isoformat()},
+                    reverse("patient-detail", args=[scan.patient.patient_id]),
+                    other.pk,
+                    gettext("Open that scan"),
+                ),
+                code="duplicate_scan",
+            )
+        return day
+
     def _post_clean(self):
         # Without a date there is no scan to validate against the model.
         if self.cleaned_data.get("scan_date"):
             super()._post_clean()
+
+
+class PatientFilterForm(forms.Form):
+    """The patient list's EDSS range. A value that cannot be a filter is said so next to
+    the list instead of silently matching nobody."""
+
+    edss_min = forms.CharField(required=False, label=_("EDSS from"))
+    edss_max = forms.CharField(required=False, label=_("EDSS to"))
+
+    def _edss(self, name: str) -> float | None:
+        raw = (self.cleaned_data.get(name) or "").strip()
+        if not raw:
+            return None
+        label = self.fields[name].label
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = None
+        if value is None or not 0 <= value <= 10:
+            raise forms.ValidationError(
+                _("%(label)s = “%(value)s” is not an EDSS value; enter a number from 0 to 10."),
+                code="invalid",
+                params={"label": label, "value": raw},
+            )
+        return value
+
+    def clean_edss_min(self) -> float | None:
+        return self._edss("edss_min")
+
+    def clean_edss_max(self) -> float | None:
+        return self._edss("edss_max")
+
+    def clean(self):
+        low, high = self.cleaned_data.get("edss_min"), self.cleaned_data.get("edss_max")
+        if low is not None and high is not None and low > high:
+            raise forms.ValidationError(
+                _(
+                    "EDSS from %(low)s is above EDSS to %(high)s, so no patient could match; "
+                    "the range was not applied."
+                ),
+                code="reversed",
+                params={"low": f"{low:g}", "high": f"{high:g}"},
+            )
+        return self.cleaned_data
+
+    def edss_range(self) -> tuple[float | None, float | None]:
+        """The bounds that passed every check; a bad one is left out of the query."""
+        if self.non_field_errors():
+            return None, None
+        data = self.cleaned_data
+        return data.get("edss_min"), data.get("edss_max")
+
+
+class FlagAcknowledgeForm(forms.Form):
+    rule = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        error_messages={
+            "required": _("Note is required: say what was checked (e.g. “value confirmed”)."),
+            "max_length": _("Note is too long; allowed up to 500 characters."),
+        },
+    )

@@ -11,6 +11,15 @@ from typing import Any
 
 Flag = dict[str, str]
 
+# What each rule checks, in words, for the flag's heading.
+RULE_LABELS = {
+    "swing_stance_sum": "Swing and stance do not add up to 100 %",
+    "stride_step_ratio": "Stride length is not about twice the step length",
+    "velocity_stride_cadence": "Velocity does not match stride length × cadence",
+    "stride_time_cadence": "Stride time does not match cadence",
+    "tissue_fractions_sum": "Grey + white matter fractions do not add up to BPF",
+}
+
 
 def _present(row: Mapping[str, Any], *names: str) -> bool:
     return all(row.get(name) is not None for name in names)
@@ -24,7 +33,8 @@ def gait_flags(row: Mapping[str, Any]) -> list[Flag]:
             flags.append(
                 {
                     "rule": "swing_stance_sum",
-                    "message": f"swing_pct + stance_pct = {total:.1f} %, expected 100 ± 3.",
+                    "message": f"Swing + stance = {total:.1f} % of the gait cycle; "
+                    "expected 100 ± 3 %.",
                 }
             )
     if _present(row, "stride_length_m", "step_length_m") and row["step_length_m"] > 0:
@@ -33,8 +43,7 @@ def gait_flags(row: Mapping[str, Any]) -> list[Flag]:
             flags.append(
                 {
                     "rule": "stride_step_ratio",
-                    "message": f"stride_length_m / step_length_m = {ratio:.2f}, "
-                    "expected 1.6 … 2.4.",
+                    "message": f"Stride length / step length = {ratio:.2f}; expected 1.6 … 2.4.",
                 }
             )
     if _present(row, "velocity_m_s", "stride_length_m", "cadence_steps_min"):
@@ -43,8 +52,8 @@ def gait_flags(row: Mapping[str, Any]) -> list[Flag]:
             flags.append(
                 {
                     "rule": "velocity_stride_cadence",
-                    "message": f"velocity_m_s = {row['velocity_m_s']:g} differs by more than "
-                    f"20 % from stride length × cadence / 120 = {expected:.2f}.",
+                    "message": f"Velocity {row['velocity_m_s']:g} m/s differs by more than 20 % "
+                    f"from stride length × cadence / 120 = {expected:.2f} m/s.",
                 }
             )
     if _present(row, "stride_time_s", "cadence_steps_min") and row["cadence_steps_min"] > 0:
@@ -53,8 +62,8 @@ def gait_flags(row: Mapping[str, Any]) -> list[Flag]:
             flags.append(
                 {
                     "rule": "stride_time_cadence",
-                    "message": f"stride_time_s = {row['stride_time_s']:g} differs by more than "
-                    f"15 % from 120 / cadence = {expected:.2f}.",
+                    "message": f"Stride time {row['stride_time_s']:g} s differs by more than 15 % "
+                    f"from 120 / cadence = {expected:.2f} s.",
                 }
             )
     return flags
@@ -69,9 +78,8 @@ def mri_flags(row: Mapping[str, Any]) -> list[Flag]:
         return [
             {
                 "rule": "tissue_fractions_sum",
-                "message": f"grey_matter_fraction + white_matter_fraction = {total:.3f}, "
-                f"expected brain_parenchymal_fraction {row['brain_parenchymal_fraction']:g} "
-                "± 0.05.",
+                "message": f"Grey + white matter fraction = {total:.3f}; expected the brain "
+                f"parenchymal fraction {row['brain_parenchymal_fraction']:g} ± 0.05.",
             }
         ]
     return []

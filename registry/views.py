@@ -5,34 +5,76 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from registry.forms import GaitFormSet, MriForm, PatientForm, VisitForm
-from registry.models import MriScan, Patient, Visit
+from registry.forms import FlagAcknowledgeForm, GaitFormSet, MriForm, PatientForm, VisitForm
+from registry.models import GaitSession, MriScan, Patient, Visit
 from registry.models.scoping import can_edit_center, can_write
-from registry.services import patient_create, visit_save
+from registry.services import (
+    flag_acknowledge,
+    patient_create,
+    patient_update,
+    visit_delete,
+    visit_save,
+)
 
 
 def _editable_patient(request, patient_id: str) -> Patient:
     patient = get_object_or_404(Patient.objects.for_user(request.user), patient_id=patient_id)
     if not can_edit_center(request.user, patient.center_id):
-        raise PermissionDenied("Your role may read this patient but not edit it.")
+        raise PermissionDenied(_("Your role may read this patient but not edit it."))
     return patient
 
 
 @login_required
 def patient_new(request):
     if not can_write(request.user):
-        raise PermissionDenied("Your role may read the registry but not add patients.")
+        raise PermissionDenied(_("Your role may read the registry but not add patients."))
     form = PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         if not can_edit_center(request.user, form.cleaned_data["center"].id):
-            raise PermissionDenied("You may not add patients to this centre.")
+            raise PermissionDenied(_("You may not add patients to this centre."))
         patient = patient_create(user=request.user, patient=form.save(commit=False))
-        messages.success(request, f"Patient {patient.patient_id} added.")
+        messages.success(request, _("Patient %(id)s added.") % {"id": patient.patient_id})
         return redirect("visit-new", patient_id=patient.patient_id)
-    return render(request, "registry/patient_form.html", {"form": form, "nav": "patients"})
+    return render(
+        request, "registry/patient_form.html", {"form": form, "forms": [form], "nav": "patients"}
+    )
+
+
+@login_required
+def patient_edit(request, patient_id: str):
+    patient = _editable_patient(request, patient_id)
+    form = PatientForm(request.POST or None, instance=patient, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if not can_edit_center(request.user, form.cleaned_data["center"].id):
+            raise PermissionDenied(_("You may not move patients to this centre."))
+        patient = patient_update(user=request.user, patient=form.save(commit=False))
+        messages.success(request, _("Patient %(id)s saved.") % {"id": patient.patient_id})
+        return redirect("patient-detail", patient_id=patient.patient_id)
+    return render(
+        request,
+        "registry/patient_form.html",
+        {"form": form, "forms": [form], "patient": patient, "nav": "patients"},
+    )
+
+
+def _scan_of(patient: Patient, visit: Visit) -> MriScan:
+    """The scan shown with a visit: the patient's scan nearest to it within 180 days
+    (the one the analysis pairs with it), or a new one."""
+    if visit.pk:
+        near = [
+            s for s in patient.mri_scans.all() if abs((s.scan_date - visit.visit_date).days) <= 180
+        ]
+        if near:
+            return min(near, key=lambda s: abs((s.scan_date - visit.visit_date).days))
+    return MriScan(patient=patient)
 
 
 @login_required
@@ -46,25 +88,105 @@ def visit_edit(request, patient_id: str, visit_id: int | None = None):
     data = request.POST or None
     form = VisitForm(data, instance=visit)
     walks = GaitFormSet(data, instance=visit, prefix="gait")
-    scan = MriForm(data, instance=MriScan(patient=patient), prefix="mri")
+    scan = MriForm(data, instance=_scan_of(patient, visit), prefix="mri")
     if request.method == "POST" and form.is_valid() and walks.is_valid() and scan.is_valid():
-        flags = visit_save(
-            user=request.user,
-            visit=form.save(commit=False),
-            walks=[w.save(commit=False) for w in walks.forms if _kept(w)],
-            removed=[w.instance for w in walks.deleted_forms if w.instance.pk],
-            scan=scan.save(commit=False) if scan.has_scan() else None,
-        )
-        messages.success(request, f"Visit of {visit.visit_date:%Y-%m-%d} saved.")
-        for flag in flags:
-            messages.warning(request, f"Data-quality flag on {flag['record']}: {flag['message']}")
-        return redirect("patient-detail", patient_id=patient.patient_id)
+        try:
+            flags = visit_save(
+                user=request.user,
+                visit=form.save(commit=False),
+                walks=[w.save(commit=False) for w in walks.forms if _kept(w)],
+                removed=[w.instance for w in walks.deleted_forms if w.instance.pk],
+                scan=scan.save(commit=False) if scan.has_scan() and scan.has_changed() else None,
+            )
+        except IntegrityError:
+            # Someone saved the same visit or scan date a moment ago.
+            form.add_error(
+                None,
+                _(
+                    "Another visit or MRI scan of this patient with the same date was saved "
+                    "just now; nothing was saved. Reload the patient page and check."
+                ),
+            )
+        else:
+            messages.success(
+                request, _("Visit of %(day)s saved.") % {"day": f"{visit.visit_date:%Y-%m-%d}"}
+            )
+            for flag in flags:
+                messages.warning(
+                    request,
+                    _("Data-quality flag on %(record)s: %(message)s")
+                    % {"record": flag["record"], "message": flag["message"]},
+                )
+            return redirect("visit-detail", patient_id=patient.patient_id, visit_id=visit.pk)
     return render(
         request,
         "registry/visit_form.html",
-        {"patient": patient, "form": form, "walks": walks, "scan": scan, "nav": "patients"},
+        {
+            "patient": patient,
+            "form": form,
+            "walks": walks,
+            "scan": scan,
+            "forms": [form, *walks.forms, scan],
+            "has_errors": bool(form.errors or scan.errors or walks.total_error_count()),
+            "nav": "patients",
+        },
     )
 
 
 def _kept(form) -> bool:
     return form.has_changed() and not form.cleaned_data.get("DELETE", False)
+
+
+@login_required
+def visit_delete_confirm(request, patient_id: str, visit_id: int):
+    patient = _editable_patient(request, patient_id)
+    visit = get_object_or_404(Visit, pk=visit_id, patient=patient)
+    if request.method == "POST":
+        day = visit.visit_date
+        visit_delete(user=request.user, visit=visit)
+        messages.success(
+            request, _("Visit of %(day)s deleted (kept in the audit history).") % {"day": day}
+        )
+        return redirect("patient-detail", patient_id=patient.patient_id)
+    return render(
+        request,
+        "registry/visit_delete.html",
+        {
+            "patient": patient,
+            "visit": visit,
+            "walks": visit.gait_sessions.count(),
+            "nav": "patients",
+        },
+    )
+
+
+@login_required
+@require_POST
+def flag_acknowledge_view(request, patient_id: str, kind: str, record_id: int):
+    patient = _editable_patient(request, patient_id)
+    if kind == "gait":
+        record = get_object_or_404(GaitSession, pk=record_id, visit__patient=patient)
+    else:
+        record = get_object_or_404(MriScan, pk=record_id, patient=patient)
+    form = FlagAcknowledgeForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("patient-detail", args=[patient.patient_id])
+    if form.is_valid():
+        try:
+            flag_acknowledge(
+                user=request.user,
+                record=record,
+                rule=form.cleaned_data["rule"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Flag acknowledged."))
+    else:
+        messages.error(
+            request,
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+    return redirect(back)

@@ -5,9 +5,9 @@ from django.db import migrations, models
 
 
 def fill_summaries(apps, schema_editor):
-    from analytics.summaries import patient_summaries_refresh
-
-    patient_summaries_refresh()
+    # Filled by 0005: the refresh reads flag acknowledgements, a registry table that may
+    # not exist yet at this point of a fresh migrate.
+    pass
 
 
 class Migration(migrations.Migration):

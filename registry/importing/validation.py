@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from registry.importing.spec import CellError, FileSpec
+from registry.labels import labelled
 from registry.models.temporal import current_year, today
 
 
@@ -159,7 +160,10 @@ def rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict, list[RowError]
                     for validator in validators:
                         validator(value)
                 except ValidationError as exc:
-                    errors.extend(RowError(name, line, column.name, m) for m in exc.messages)
+                    errors.extend(
+                        RowError(name, line, column.name, labelled(m, spec.model))
+                        for m in exc.messages
+                    )
                     continue
                 values[column.name] = value
             yield line, values, errors

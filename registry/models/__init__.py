@@ -1,5 +1,6 @@
 from registry.models.centers import Center, Role, User
 from registry.models.demo import DemoTruth
+from registry.models.flags import FlagAcknowledgement
 from registry.models.imports import ImportJob, ImportStatus
 from registry.models.measurements import (
     GAIT_FIELDS,
@@ -26,6 +27,7 @@ __all__ = [
     "Condition",
     "Course",
     "DemoTruth",
+    "FlagAcknowledgement",
     "GaitSession",
     "ImportJob",
     "ImportStatus",

@@ -13,7 +13,7 @@ class Center(models.Model):
     """A clinic site. Every patient belongs to one; access is scoped by it."""
 
     code = models.CharField(
-        "center",
+        "centre code",
         max_length=16,
         unique=True,
         validators=[
@@ -29,6 +29,7 @@ class Center(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = "centre"
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -58,7 +59,9 @@ class User(AbstractUser):
         default=Role.RESEARCHER,
         error_messages=choice_errors("role", Role.values),
     )
-    centers = models.ManyToManyField(Center, related_name="members", blank=True)
+    centers = models.ManyToManyField(
+        Center, related_name="members", blank=True, verbose_name="centres"
+    )
 
     class Meta:
         constraints = [choice_check("registry_user", "role", Role.values)]

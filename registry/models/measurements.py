@@ -148,6 +148,7 @@ class MriScan(models.Model):
     objects = MriScanQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "MRI scan"
         ordering = ["patient__patient_id", "scan_date"]
         constraints = [
             models.UniqueConstraint(

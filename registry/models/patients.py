@@ -36,7 +36,9 @@ class Patient(models.Model):
         ],
         help_text="Pseudonym: 3–32 characters of A-Z a-z 0-9 _ -.",
     )
-    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="patients")
+    center = models.ForeignKey(
+        Center, on_delete=models.PROTECT, related_name="patients", verbose_name="centre"
+    )
     sex = models.CharField(
         max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
     )
@@ -97,9 +99,11 @@ class Patient(models.Model):
                 f"onset_year = {self.onset_year} is outside the allowed range "
                 f"{self.birth_year} (birth year) … {year}."
             )
+        # A birth year outside its range is no bound for the diagnosis date.
         if (
             self.diagnosis_date is not None
             and self.birth_year is not None
+            and "birth_year" not in errors
             and not (self.birth_year <= self.diagnosis_date.year and self.diagnosis_date <= today())
         ):
             errors["diagnosis_date"] = (

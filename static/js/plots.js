@@ -44,13 +44,17 @@
   var series = data("patient-series");
   if (series) {
     Object.keys(series).forEach(function (name, i) {
-      var el = document.getElementById("patient-plot-" + i);
-      if (!el || !series[name].length) { if (el) el.innerHTML = '<p class="muted">' + name + ": no values</p>"; return; }
-      Plotly.newPlot(el, [{ x: series[name].map(function (p) { return p.date; }),
-                            y: series[name].map(function (p) { return p.value; }),
-                            mode: "lines+markers", type: "scatter", name: name }],
+      var el = document.getElementById("patient-plot-" + i), s = series[name];
+      if (!el || !s.points.length) { if (el) el.innerHTML = '<p class="muted">' + name + ": no values</p>"; return; }
+      // Fixed ranges from the server: one visit is a dot mid-axis with dates as dates,
+      // not a millisecond-wide axis.
+      Plotly.newPlot(el, [{ x: s.points.map(function (p) { return p.date; }),
+                            y: s.points.map(function (p) { return p.value; }),
+                            mode: s.points.length > 1 ? "lines+markers" : "markers", type: "scatter",
+                            marker: { size: 8 }, name: name }],
         merge(layoutBase, { title: { text: name, font: { size: 13 } }, height: 240, showlegend: false,
-                            xaxis: { type: "date" } }), config);
+                            xaxis: { type: "date", range: s.x_range, tickformat: "%Y-%m", nticks: 6 },
+                            yaxis: { range: s.y_range } }), config);
     });
   }
 })();

@@ -52,7 +52,8 @@ def test_out_of_range_values_are_shown_next_to_the_field_with_the_range(client, 
     html = response.content.decode()
     assert response.status_code == 200
     assert "0.5 does not exist" in html
-    assert "velocity_m_s = 0 is outside the allowed range 0.05 … 3 m/s." in html
+    assert "Velocity (m/s) = 0 is outside the allowed range 0.05 … 3 m/s." in html
+    assert "velocity_m_s" not in html.split("<form")[0]
     assert not Visit.objects.exists()
 
 

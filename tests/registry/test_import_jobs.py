@@ -172,7 +172,7 @@ def test_the_page_shows_the_first_100_errors_and_the_report_has_every_one(
         "file": "gait.csv",
         "line": "4",
         "column": "velocity_m_s",
-        "message": "velocity_m_s = 9 is outside the allowed range 0.05 … 3 m/s.",
+        "message": "Velocity (m/s) = 9 is outside the allowed range 0.05 … 3 m/s.",
     }
 
 

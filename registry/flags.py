@@ -1,0 +1,74 @@
+"""Reads of data-quality flags with their acknowledgements: which flags of a record are
+still open. (The patient list's flag filter reads the same rule in SQL from the
+analytics summary row.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.models import FlagAcknowledgement, GaitSession, MriScan
+from registry.quality import RULE_LABELS
+
+
+@dataclass(frozen=True)
+class ShownFlag:
+    kind: str  # "gait" or "mri"
+    record: GaitSession | MriScan
+    rule: str
+    label: str
+    message: str
+    acknowledgement: FlagAcknowledgement | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledgement is None
+
+
+def _acks(kind: str, ids: list[int]) -> dict[tuple[int, str], FlagAcknowledgement]:
+    column = "gait_session_id" if kind == "gait" else "mri_scan_id"
+    if not ids:
+        return {}
+    rows = FlagAcknowledgement.objects.filter(**{f"{column}__in": ids}).select_related(
+        "acknowledged_by"
+    )
+    return {(getattr(a, column), a.rule): a for a in rows}
+
+
+def flags_shown(*, walks=(), scans=()) -> list[ShownFlag]:
+    """Every flag of these records, each with its acknowledgement if that still holds
+    (an acknowledgement of other numbers than the flag shows now has lapsed)."""
+    out = []
+    for kind, records in (("gait", list(walks)), ("mri", list(scans))):
+        flagged = [r for r in records if r.quality_flags]
+        acks = _acks(kind, [r.pk for r in flagged])
+        for record in flagged:
+            for flag in record.quality_flags:
+                ack = acks.get((record.pk, flag["rule"]))
+                if ack is not None and ack.message != flag["message"]:
+                    ack = None
+                out.append(
+                    ShownFlag(
+                        kind=kind,
+                        record=record,
+                        rule=flag["rule"],
+                        label=RULE_LABELS.get(flag["rule"], flag["rule"]),
+                        message=flag["message"],
+                        acknowledgement=ack,
+                    )
+                )
+    return out
+
+
+def _open_owner_ids(records, owner: str, kind: str) -> set[int]:
+    rows = list(records.exclude(quality_flags=[]).values_list("pk", owner, "quality_flags"))
+    acks = {key: ack.message for key, ack in _acks(kind, [pk for pk, _, _ in rows]).items()}
+    return {
+        owner_id
+        for pk, owner_id, flags in rows
+        if any(acks.get((pk, f["rule"])) != f["message"] for f in flags)
+    }
+
+
+def open_gait_flag_count(*, walks) -> int:
+    """Gait sessions among `walks` with at least one open flag."""
+    return len(_open_owner_ids(walks, "pk", "gait"))
