@@ -95,3 +95,194 @@ class UserFactory(factory.django.DjangoModelFactory):
     def centers(self, create, extracted, **kwargs):
         if create and extracted:
             self.centers.set(extracted)
+
+
+# --- A published reanalysis, written directly ----------------------------------------------
+
+# The four phenotypes of the demo cohort (names and archetype means from the data
+# dictionary's phenotype table), each gait variable kept physically coherent.
+ARCHETYPES = {
+    1: ("faster stable", 1.35, 115.0, 1.40, 20.0, 2.5, 2.0),
+    2: ("slower stable", 1.05, 105.0, 1.20, 24.0, 3.0, 2.6),
+    3: ("moderately unstable", 1.00, 122.0, 0.98, 26.0, 5.5, 4.5),
+    4: ("slow severely unstable", 0.55, 85.0, 0.78, 35.0, 10.0, 8.0),
+}
+
+
+def _archetype_walk(velocity, cadence, stride, double_support, stride_cv, time_cv) -> dict:
+    swing = 50 - double_support / 2
+    return {
+        "velocity_m_s": velocity,
+        "cadence_steps_min": cadence,
+        "step_length_m": stride / 2,
+        "stride_length_m": stride,
+        "step_time_s": 60 / cadence,
+        "stride_time_s": 120 / cadence,
+        "swing_pct": swing,
+        "stance_pct": 100 - swing,
+        "double_support_pct": double_support,
+        "base_of_support_m": 0.1,
+        "stride_length_cv_pct": stride_cv,
+        "stride_time_cv_pct": time_cv,
+    }
+
+
+def _archetype_model(k: int):
+    """A model in the stored format whose centroids are the archetypes, projected on two
+    axes (speed and stride-time variability), so that new rows and plots work on it."""
+    import numpy as np
+
+    from analytics.engine.model import FittedModel, library_versions, project
+    from analytics.engine.preprocess import GAIT_FEATURES, LOG_FEATURES
+
+    walks = [_archetype_walk(*ARCHETYPES[i][1:]) for i in range(1, k + 1)]
+    raw = np.array([[w[f] for f in GAIT_FEATURES] for w in walks])
+    logged = [j for j, f in enumerate(GAIT_FEATURES) if f in LOG_FEATURES]
+    raw[:, logged] = np.log1p(raw[:, logged])
+    axes = np.zeros((2, len(GAIT_FEATURES)))
+    axes[0, GAIT_FEATURES.index("velocity_m_s")] = 1.0
+    axes[1, GAIT_FEATURES.index("stride_time_cv_pct")] = 1.0
+    model = FittedModel(
+        features=list(GAIT_FEATURES),
+        log_features=[f for f in GAIT_FEATURES if f in LOG_FEATURES],
+        scaler_mean=raw.mean(axis=0).tolist(),
+        scaler_scale=np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0).tolist(),
+        medians={},
+        pca_mean=[0.0] * len(GAIT_FEATURES),
+        pca_components=axes.tolist(),
+        centroids_pca=[],
+        centroids_original=walks,
+        stable_ids=list(range(1, k + 1)),
+        names=[ARCHETYPES[i][0] for i in range(1, k + 1)],
+        versions=library_versions(),
+        feature_set="gait",
+        seed=42,
+        pca_explained_variance=[0.5, 0.2],
+    )
+    import pandas as pd
+
+    centroids = project(model, pd.DataFrame(walks)).tolist()
+    return FittedModel(**{**model.to_dict(), "centroids_pca": centroids}), axes
+
+
+class PublishedRunFactory(factory.django.DjangoModelFactory):
+    """A succeeded reanalysis as publishing writes it (phenotypes with profiles, one
+    assignment per analysable patient by nearest centroid, the comparison table, the model)
+    without running the pipeline: for tests that need a run to exist, not the maths.
+
+    Assignments cover the latest visit with a comfortable walk of every patient in the
+    database when the factory is called (or those of `patients=[...]`)."""
+
+    class Meta:
+        model = "analytics.ClusteringRun"
+        skip_postgeneration_save = True
+
+    status = "succeeded"
+    trigger = "command"
+    k_requested = 4
+    k = 4
+    seed = 42
+    bootstrap = 100
+    algorithm_version = factory.LazyFunction(lambda: _algorithm_version())
+    input_fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    started_at = factory.LazyFunction(lambda: _now())
+    finished_at = factory.LazyAttribute(lambda o: o.started_at)
+    timings = factory.LazyFunction(lambda: {"read": 0.1, "publish": 0.1})
+    preprocessing = factory.LazyFunction(
+        lambda: [{"step": "missing values", "method": "complete cases (written by a factory)"}]
+    )
+    k_selection = factory.LazyFunction(
+        lambda: {"table": [{"k": 4, "wss": 100.0}], "votes": {"set": 4}, "chosen": 4}
+    )
+
+    @factory.post_generation
+    def results(self, create, extracted, patients=None, **kwargs):
+        if create:
+            _publish_results(self, patients=patients)
+
+
+def _algorithm_version() -> str:
+    from analytics.engine import ALGORITHM_VERSION
+
+    return ALGORITHM_VERSION
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _publish_results(run, *, patients=None) -> None:
+    from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS
+    from analytics.engine.model import assign
+    from analytics.features import cohort_frame
+    from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
+
+    model, axes = _archetype_model(run.k)
+    frame = cohort_frame(
+        visit_choice=run.visit_choice,
+        mri_window_days=run.mri_window_days,
+        patient_ids=[p.pk for p in patients] if patients is not None else None,
+    ).frame
+    ids, distances = assign(model, frame) if len(frame) else ([], [])
+    chosen = [(row, sid, d) for row, sid, d in zip(frame.index, ids, distances, strict=True)]
+    chosen = [(row, int(sid), float(d)) for row, sid, d in chosen if sid is not None]
+    n = len(chosen)
+    centroids = [[c[f] for f in model.features] for c in model.centroids_original]
+    profiles = model.scaling().transform(centroids)
+    phenotypes = {}
+    for stable_id, name in zip(model.stable_ids, model.names, strict=True):
+        size = sum(1 for _, sid, _ in chosen if sid == stable_id)
+        phenotypes[stable_id] = Phenotype.objects.create(
+            run=run,
+            stable_id=stable_id,
+            name=name,
+            size=size,
+            share=size / n if n else 0.0,
+            centroid=model.centroids_original[stable_id - 1],
+            profile=dict(zip(model.features, profiles[stable_id - 1].tolist(), strict=True)),
+            stability_jaccard=0.9,
+            stability_flag="stable",
+        )
+    PhenotypeAssignment.objects.bulk_create(
+        PhenotypeAssignment(
+            run=run,
+            phenotype=phenotypes[sid],
+            patient_id=int(frame.at[row, "patient_pk"]),
+            visit_id=int(frame.at[row, "visit_id"]),
+            distance=d,
+        )
+        for row, sid, d in chosen
+    )
+    rows = [(v, "continuous", "Kruskal–Wallis") for v in CONTINUOUS]
+    rows += [(v, "categorical", "Chi-square") for v in CATEGORICAL]
+    ComparisonResult.objects.bulk_create(
+        ComparisonResult(
+            run=run,
+            order=i,
+            variable=variable,
+            kind=kind,
+            test=test,
+            statistic=10.0,
+            df=run.k - 1,
+            p_value=0.001,
+            p_adjusted=0.002,
+            adjust_method="Benjamini–Hochberg (FDR)",
+            summaries={str(sid): {"n": p.size} for sid, p in phenotypes.items()},
+        )
+        for i, (variable, kind, test) in enumerate(rows)
+    )
+    ClusteringRun.objects.filter(pk=run.pk).update(
+        model=model.to_dict(),
+        n_input=len(frame),
+        cohort_size=n,
+        exclusions={"n_dropped_missing": len(frame) - n, "without_mri_in_window": 0},
+        pca={
+            "n_components": 2,
+            "explained_variance": [0.5, 0.2],
+            "loadings": {f: axes[:, j].tolist() for j, f in enumerate(model.features)},
+        },
+        id_mapping={str(i - 1): i for i in model.stable_ids},
+    )
+    run.refresh_from_db()

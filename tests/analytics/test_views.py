@@ -9,7 +9,13 @@ from analytics import services
 from analytics.models import ClusteringRun
 from registry.demo.seeding import demo_cohort_seed
 from registry.models import Patient, Role
-from tests.factories import CenterFactory, GaitSessionFactory, PatientFactory, UserFactory
+from tests.factories import (
+    CenterFactory,
+    GaitSessionFactory,
+    PatientFactory,
+    PublishedRunFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +105,9 @@ def test_dashboard_shows_a_failed_run_with_its_error(client):
     assert client.get(reverse("phenotype-dashboard"), {"run": 99999}).status_code == 404
 
 
-@pytest.mark.slow
 def test_dashboard_shows_four_cards_the_comparison_table_and_csv(client):
-    demo_cohort_seed(n_patients=300, seed=7)
-    run = services.clustering_run_request(trigger="command", bootstrap=5, sync=True)
+    demo_cohort_seed(n_patients=40, seed=7)
+    run = PublishedRunFactory()
     client.force_login(UserFactory(role=Role.RESEARCHER))
     response = client.get(reverse("phenotype-dashboard"))
     html = response.content.decode()
