@@ -67,13 +67,28 @@ def fit_pca(
     )
 
 
+# Lloyd's iterations run until no label changes (tol 0 makes scikit-learn test for
+# exactly that); its default relative tolerance stops a little short of the optimum.
+KMEANS_TOL = 0.0
+KMEANS_MAX_ITER = 1000
+
+
 @dataclass(frozen=True)
 class KMeansFit:
     labels: np.ndarray  # 0..k-1, cluster 0 has the highest mean of order_by
-    centers: np.ndarray  # in the space that was clustered, same order
-    inertia: float
+    centers: np.ndarray  # means of the final labels, in the space that was clustered
+    inertia: float  # within-cluster sum of squares of the final labels
     seed: int
     n_init: int
+    n_iter: int = 0
+    converged: bool = True
+
+
+def within_ss(points: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """Centroids as the means of the labelled points and the within-cluster sum of
+    squares around them (what R's kmeans reports as tot.withinss)."""
+    centers = np.vstack([points[labels == c].mean(axis=0) for c in range(k)])
+    return centers, float(((points - centers[labels]) ** 2).sum())
 
 
 def fit_kmeans(
@@ -82,16 +97,27 @@ def fit_kmeans(
     """k-means++ with n_init restarts, then clusters renumbered by descending mean of
     `order_by` (the pipeline passes velocity) so label numbers never depend on the
     solver's internal order. Same points, k, seed and n_init give identical labels."""
-    model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+    model = KMeans(
+        n_clusters=k,
+        init="k-means++",
+        n_init=n_init,
+        random_state=seed,
+        tol=KMEANS_TOL,
+        max_iter=KMEANS_MAX_ITER,
+    )
     model.fit(points)
     means = np.array([order_by[model.labels_ == c].mean() for c in range(k)])
     order = np.argsort(-means, kind="stable")
     relabel = np.empty(k, dtype=int)
     relabel[order] = np.arange(k)
+    labels = relabel[model.labels_]
+    centers, wss = within_ss(points, labels, k)
     return KMeansFit(
-        labels=relabel[model.labels_],
-        centers=model.cluster_centers_[order].copy(),
-        inertia=float(model.inertia_),
+        labels=labels,
+        centers=centers,
+        inertia=wss,
         seed=seed,
         n_init=n_init,
+        n_iter=int(model.n_iter_),
+        converged=int(model.n_iter_) < KMEANS_MAX_ITER,
     )

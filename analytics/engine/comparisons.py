@@ -1,22 +1,36 @@
 """Comparing phenotypes on gait, MRI and clinical variables as the paper did (Kruskal–Wallis
-and Chi-square), with effect sizes, post-hoc pairs and a false-discovery-rate adjustment
-across all tested variables.
+and Chi-square), with effect sizes, post-hoc pairs and a false-discovery-rate adjustment.
+
+What the numbers may claim:
+
+- Variables that formed the clusters (the run's features, and every gait parameter,
+  since the rest are near-exact functions of them) differ between the clusters by
+  construction. They are *descriptive*: medians, quartiles and effect size, no p-value,
+  and outside the multiplicity family (`inferential = False`).
+- The family adjusted with Benjamini–Hochberg is the clinical, MRI and demographic
+  variables that did not form the clusters; `FAMILY_SCOPE` says so on page and export.
+- When a patient contributes several rows (all visits), no per-visit test is made: the
+  p-value comes from permutations that exchange whole label sequences between patients
+  (see `permutation.py`), for the overall test and the post-hoc pairs alike.
 
 Definitions, so a reader can reproduce every number:
 
 - epsilon² (Kruskal–Wallis effect size) = H / ((n² − 1) / (n + 1)) = H / (n − 1), with n
-  the number of observations tested (Tomczak & Tomczak 2014, Trends Sport Sci 21:19–25).
+  the number of observations (Tomczak & Tomczak 2014, Trends Sport Sci 21:19–25).
 - Cramér's V = sqrt(χ² / (n · (min(r, c) − 1))), bias-uncorrected, from the Pearson χ²
   without continuity correction (Yates is never applied, 2x2 included).
 - Quartiles are pandas' linear interpolation (R's type 7, the default of `quantile`).
-- When any expected count is below 5 the row says so (`sparse`) and the p-value comes
-  from Fisher's exact test for a 2x2 table, otherwise from a Monte-Carlo permutation
+- When any expected count is below 5 (one row per patient) the row says so (`sparse`) and
+  the p-value comes from Fisher's exact test for a 2x2 table, otherwise from a Monte-Carlo
   test of the χ² statistic with both margins fixed; `p_method` records which, and the
   asymptotic p is kept in `asymptotic_p`.
+- A Monte-Carlo p-value that no draw reached is the floor 1 / (draws + 1), flagged
+  `p_floor` and shown as "< floor".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -24,6 +38,15 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analytics.engine.permutation import (
+    MAX_DRAWS,
+    MonteCarloP,
+    PatientShuffler,
+    RankSumNull,
+    chi2_fixed_margins_p,
+    chi2_statistic,
+    sequential_p,
+)
 from analytics.engine.preprocess import GAIT_FEATURES
 
 CONTINUOUS = [
@@ -39,16 +62,25 @@ CONTINUOUS = [
     "disease_duration_years",
 ]
 CATEGORICAL = ["sex", "disease_course", "progressive", "walking_aid"]
-PERMUTATIONS = 10_000
-_BATCH = 1_000
+ALPHA = 0.05
 ADJUST_METHOD = "Benjamini–Hochberg (FDR)"
+FAMILY_SCOPE = (
+    "clinical, MRI and demographic variables that did not form the clusters; "
+    "the clustering variables are descriptive only"
+)
+DESCRIPTIVE_TEST = "descriptive (clustering variable)"
+DESCRIPTIVE_NOTE = (
+    "formed the clusters (or duplicates a variable that did): differences are there by "
+    "construction, so no p-value and not in the adjusted family"
+)
+PATIENT_LEVEL = "patient-level permutation (label sequences exchanged between patients)"
 
 
 @dataclass(frozen=True)
 class Comparison:
     variable: str
     kind: str  # continuous / categorical
-    test: str  # "Kruskal–Wallis", "Chi-square", ..., or "not testable"
+    test: str  # "Kruskal–Wallis", "Chi-square", ..., descriptive, or "not testable"
     summaries: dict[str, dict]  # per phenotype id (as text)
     statistic: float | None = None
     df: int | None = None
@@ -62,6 +94,8 @@ class Comparison:
     asymptotic_p: float | None = None
     p_adjusted: float | None = None
     adjust_method: str = ""
+    inferential: bool = True  # False: a clustering variable, described but not tested
+    p_floor: bool = False  # p_value is a Monte-Carlo floor: the true p is below it
 
     @property
     def tested(self) -> bool:
@@ -83,15 +117,49 @@ def cramers_v(chi2: float, n: int, shape: tuple[int, int]) -> float | None:
 
 
 def _not_testable(base: Comparison, reason: str) -> Comparison:
-    return replace(base, test="not testable", note=reason)
+    return replace(base, test="not testable", note=reason, inferential=base.inferential)
 
 
-def kruskal_wallis(values: pd.Series, groups: pd.Series) -> Comparison:
-    """Kruskal–Wallis across the phenotypes with data, Dunn post-hoc (Holm-adjusted)."""
+def _descriptive(row: Comparison) -> Comparison:
+    return replace(
+        row,
+        test=DESCRIPTIVE_TEST if row.test != "not testable" else row.test,
+        df=None,
+        p_value=None,
+        p_method="",
+        asymptotic_p=None,
+        posthoc=[],
+        sparse=False,
+        p_floor=False,
+        note=DESCRIPTIVE_NOTE,
+        inferential=False,
+    )
+
+
+def _mc_method(mc: MonteCarloP, what: str, seed: int) -> str:
+    return f"{what}, {mc.describe()}, seed {seed}"
+
+
+def kruskal_wallis(
+    values: pd.Series,
+    groups: pd.Series,
+    *,
+    patients: pd.Series | None = None,
+    seed: int = 42,
+    max_draws: int = MAX_DRAWS,
+    describe_only: bool = False,
+) -> Comparison:
+    """Kruskal–Wallis across the phenotypes with data, Dunn post-hoc (Holm-adjusted).
+    With `patients` holding repeated keys the p-values are patient-level permutations;
+    `describe_only` stops at the summaries, H and the effect size."""
     name = str(values.name) if values.name is not None else ""
     data = pd.DataFrame(
-        {"v": pd.to_numeric(values, errors="coerce").to_numpy(), "g": groups.to_numpy()}
-    ).dropna()
+        {
+            "v": pd.to_numeric(values, errors="coerce").to_numpy(),
+            "g": groups.to_numpy(),
+            "p": (patients if patients is not None else pd.Series(range(len(values)))).to_numpy(),
+        }
+    ).dropna(subset=["v", "g"])
     summaries = {}
     for g in sorted(pd.unique(groups.dropna())):
         v = data.loc[data["g"] == g, "v"]
@@ -113,26 +181,76 @@ def kruskal_wallis(values: pd.Series, groups: pd.Series) -> Comparison:
         return _not_testable(base, "all values are equal; ranks carry no information")
     samples = [data.loc[data["g"] == g, "v"].to_numpy() for g in ids]
     h, p = stats.kruskal(*samples)
+    result = replace(
+        base,
+        statistic=float(h),
+        df=len(samples) - 1,
+        effect_size=epsilon_squared(float(h), len(data)),
+        effect_size_name="epsilon²",
+    )
+    if describe_only:
+        return result
+    keys = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    if data["p"].duplicated().any():
+        return _kruskal_by_patient(result, data, ids, keys, seed=seed, max_draws=max_draws)
     # scikit-posthocs pulls in matplotlib; import it only when a test actually runs.
     import scikit_posthocs as sp
 
     dunn = sp.posthoc_dunn(data, val_col="v", group_col="g")
-    keys = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     adjusted = holm([float(dunn.loc[a, b]) for a, b in keys])
     pairs = [
         {"a": _plain_id(a), "b": _plain_id(b), "p_adjusted": q}
         for (a, b), q in zip(keys, adjusted, strict=True)
     ]
     return replace(
-        base,
-        statistic=float(h),
-        df=len(samples) - 1,
+        result,
         p_value=float(p),
         p_method="asymptotic χ² approximation",
-        effect_size=epsilon_squared(float(h), len(data)),
-        effect_size_name="epsilon²",
         posthoc=pairs,
         note="post-hoc: Dunn's test, Holm-adjusted p",
+    )
+
+
+def _kruskal_by_patient(result, data, ids, keys, *, seed, max_draws) -> Comparison:
+    codes = pd.Categorical(data["g"], categories=ids).codes.astype(np.int64)
+    values = data["v"].to_numpy(dtype=float)
+    null = RankSumNull.of(values, codes, len(ids))
+    shuffler = PatientShuffler(data["p"].to_numpy(), codes)
+    observed = null.rank_sums(codes[None, :])
+    pair_index = [(ids.index(a), ids.index(b)) for a, b in keys]
+    pair_observed = [float(null.pair_z(observed, i, j)[0]) * (1 - 1e-12) for i, j in pair_index]
+    pair_hits = np.zeros(len(keys), dtype=np.int64)
+    drawn = [0]
+    rng = np.random.default_rng(seed)
+
+    def draw(size: int) -> np.ndarray:
+        sums = null.rank_sums(shuffler.draw(size, rng))
+        for n, (i, j) in enumerate(pair_index):
+            pair_hits[n] += int((null.pair_z(sums, i, j) >= pair_observed[n]).sum())
+        drawn[0] += size
+        return null.h(sums)
+
+    mc = sequential_p(
+        draw, float(null.h(observed)[0]), row_bytes=3 * 8 * len(values), max_draws=max_draws
+    )
+    raw = (pair_hits + 1) / (drawn[0] + 1)
+    adjusted = holm(raw.tolist())
+    pairs = [
+        {
+            "a": _plain_id(a),
+            "b": _plain_id(b),
+            "p_adjusted": q,
+            "p_floor": bool(hits == 0),
+        }
+        for (a, b), q, hits in zip(keys, adjusted, pair_hits, strict=True)
+    ]
+    return replace(
+        result,
+        p_value=mc.p_value,
+        p_floor=mc.at_floor,
+        p_method=_mc_method(mc, f"{PATIENT_LEVEL} of the Kruskal–Wallis H", seed),
+        posthoc=pairs,
+        note="post-hoc: Dunn's statistic with patient-level permutation p, Holm-adjusted",
     )
 
 
@@ -144,39 +262,24 @@ def _level(value) -> str:
     return str(value).lower() if isinstance(value, bool | np.bool_) else str(value)
 
 
-def monte_carlo_p(
-    levels: np.ndarray, groups: np.ndarray, *, seed: int, permutations: int = PERMUTATIONS
-) -> float:
-    """Permutation p of the Pearson χ² with both margins fixed (Hope 1968): shuffle the
-    group labels, p = (1 + #{χ²_perm >= χ²_obs}) / (1 + permutations)."""
-    r, c = int(levels.max()) + 1, int(groups.max()) + 1
-    observed_table = np.bincount(levels * c + groups, minlength=r * c).reshape(r, c)
-    # Fixed margins make the expected table the same for every permutation.
-    expected = observed_table.sum(axis=1)[:, None] * observed_table.sum(axis=0)[None, :]
-    expected = expected / observed_table.sum()
-
-    def chi2(tables: np.ndarray) -> np.ndarray:
-        return ((tables - expected) ** 2 / expected).sum(axis=(-2, -1))
-
-    observed = chi2(observed_table)
-    rng = np.random.default_rng(seed)
-    hits, done = 0, 0
-    while done < permutations:
-        batch = min(_BATCH, permutations - done)
-        shuffled = rng.permuted(np.broadcast_to(groups, (batch, len(groups))), axis=1)
-        cells = (np.arange(batch)[:, None] * (r * c) + levels * c + shuffled).ravel()
-        tables = np.bincount(cells, minlength=batch * r * c).reshape(batch, r, c)
-        # A relative tolerance so ties with the observed table count as "at least".
-        hits += int((chi2(tables) >= observed * (1 - 1e-12)).sum())
-        done += batch
-    return (hits + 1) / (permutations + 1)
-
-
-def chi_square(values: pd.Series, groups: pd.Series, *, seed: int = 42) -> Comparison:
+def chi_square(
+    values: pd.Series,
+    groups: pd.Series,
+    *,
+    seed: int = 42,
+    patients: pd.Series | None = None,
+    max_draws: int = MAX_DRAWS,
+) -> Comparison:
     """Pearson χ² of levels by phenotype, Cramér's V, and an exact or Monte-Carlo p when
-    an expected count is below 5."""
+    an expected count is below 5; patient-level permutations for repeated patients."""
     name = str(values.name) if values.name is not None else ""
-    data = pd.DataFrame({"v": values.to_numpy(dtype=object), "g": groups.to_numpy()})
+    data = pd.DataFrame(
+        {
+            "v": values.to_numpy(dtype=object),
+            "g": groups.to_numpy(),
+            "p": (patients if patients is not None else pd.Series(range(len(values)))).to_numpy(),
+        }
+    )
     data = data[data["v"].notna() & data["g"].notna()]
     data["v"] = data["v"].map(_level)
     table = pd.crosstab(data["v"], data["g"])
@@ -200,11 +303,21 @@ def chi_square(values: pd.Series, groups: pd.Series, *, seed: int = 42) -> Compa
         base,
         statistic=float(chi2),
         df=int(dof),
-        p_value=float(p),
-        p_method="asymptotic χ² approximation",
         effect_size=cramers_v(float(chi2), int(observed.sum()), table.shape),
         effect_size_name="Cramér's V",
     )
+    if data["p"].duplicated().any():
+        levels = pd.Categorical(data["v"], categories=table.index).codes.astype(np.int64)
+        codes = pd.Categorical(data["g"], categories=table.columns).codes.astype(np.int64)
+        mc = _chi2_by_patient(levels, codes, data["p"].to_numpy(), expected, seed, max_draws)
+        return replace(
+            result,
+            test="Chi-square (patient-level permutation)",
+            p_value=mc.p_value,
+            p_floor=mc.at_floor,
+            p_method=_mc_method(mc, f"{PATIENT_LEVEL} of the Pearson χ²", seed),
+        )
+    result = replace(result, p_value=float(p), p_method="asymptotic χ² approximation")
     if not (expected < 5).any():
         return result
     smallest = f"smallest expected count {expected.min():.2f} < 5"
@@ -219,17 +332,36 @@ def chi_square(values: pd.Series, groups: pd.Series, *, seed: int = 42) -> Compa
             sparse=True,
             note=f"{smallest}: p from Fisher's exact test",
         )
-    levels = pd.Categorical(data["v"], categories=table.index).codes.astype(np.int64)
-    group_codes = pd.Categorical(data["g"], categories=table.columns).codes.astype(np.int64)
-    mc = monte_carlo_p(levels, group_codes, seed=seed)
+    mc = chi2_fixed_margins_p(observed, seed=seed, max_draws=max_draws)
     return replace(
         result,
         test="Chi-square (Monte-Carlo p)",
-        p_value=mc,
-        p_method=f"Monte-Carlo permutation, {PERMUTATIONS:,} permutations, seed {seed}",
+        p_value=mc.p_value,
+        p_floor=mc.at_floor,
+        p_method=_mc_method(mc, "Monte-Carlo tables with both margins fixed", seed),
         asymptotic_p=float(p),
         sparse=True,
-        note=f"{smallest}: Monte-Carlo p from {PERMUTATIONS:,} permutations",
+        note=f"{smallest}: Monte-Carlo p, {mc.describe()}",
+    )
+
+
+def _chi2_by_patient(levels, codes, patients, expected, seed, max_draws) -> MonteCarloP:
+    r, c = expected.shape
+    shuffler = PatientShuffler(patients, codes)
+    observed = np.bincount(levels * c + codes, minlength=r * c).reshape(r, c)
+    rng = np.random.default_rng(seed)
+
+    def draw(size: int) -> np.ndarray:
+        shuffled = shuffler.draw(size, rng)
+        cells = (np.arange(size)[:, None] * (r * c) + levels * c + shuffled).ravel()
+        tables = np.bincount(cells, minlength=size * r * c).reshape(size, r, c)
+        return chi2_statistic(tables, expected)
+
+    return sequential_p(
+        draw,
+        float(chi2_statistic(observed, expected)),
+        row_bytes=3 * 8 * len(levels),
+        max_draws=max_draws,
     )
 
 
@@ -253,17 +385,58 @@ def fdr_bh(p_values: list[float]) -> list[float]:
     return [float(p) for p in multipletests(p_values, method="fdr_bh")[1]]
 
 
+def descriptive_variables(features: list[str]) -> set[str]:
+    """The clustering features and every gait parameter (those outside a smaller feature
+    set, such as stance or step length, duplicate the ones inside almost exactly)."""
+    return set(features) | set(GAIT_FEATURES)
+
+
+def draws_for_family(size: int) -> int:
+    """Enough Monte-Carlo draws that the floor 1 / (draws + 1) lies below the smallest
+    Benjamini–Hochberg threshold, alpha / m, with a tenfold margin."""
+    return max(MAX_DRAWS, math.ceil(10 * max(size, 1) / ALPHA))
+
+
 def compare_phenotypes(
-    frame: pd.DataFrame, labels: np.ndarray, *, seed: int = 42
+    frame: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    seed: int = 42,
+    descriptive: set[str] | frozenset[str] = frozenset(GAIT_FEATURES),
 ) -> list[Comparison]:
-    """Every continuous and categorical variable present in `frame`, then BH-adjusted p
-    across all variables that could be tested."""
+    """Every continuous and categorical variable present in `frame`: clustering variables
+    described, the others tested, BH-adjusted across the tested ones. Rows of the same
+    `patient_id` are tested at the patient level."""
     groups = pd.Series(np.asarray(labels), index=frame.index)
-    rows = [
-        kruskal_wallis(frame[v].rename(v), groups) for v in CONTINUOUS if v in frame.columns
-    ] + [chi_square(frame[v].rename(v), groups, seed=seed) for v in CATEGORICAL if v in frame]
-    tested = [i for i, r in enumerate(rows) if r.tested]
+    patients = None
+    if "patient_id" in frame.columns and frame["patient_id"].duplicated().any():
+        patients = frame["patient_id"].astype(str)
+    present = [v for v in CONTINUOUS + CATEGORICAL if v in frame.columns]
+    max_draws = draws_for_family(sum(v not in descriptive for v in present))
+    rows = []
+    for v in CONTINUOUS:
+        if v not in frame.columns:
+            continue
+        if v in descriptive:
+            rows.append(
+                _descriptive(kruskal_wallis(frame[v].rename(v), groups, describe_only=True))
+            )
+        else:
+            rows.append(
+                kruskal_wallis(
+                    frame[v].rename(v), groups, patients=patients, seed=seed, max_draws=max_draws
+                )
+            )
+    for v in CATEGORICAL:
+        if v not in frame.columns:
+            continue
+        row = chi_square(
+            frame[v].rename(v), groups, seed=seed, patients=patients, max_draws=max_draws
+        )
+        rows.append(_descriptive(row) if v in descriptive else row)
+    tested = [i for i, r in enumerate(rows) if r.tested and r.inferential]
     adjusted = fdr_bh([rows[i].p_value for i in tested])
+    method = f"{ADJUST_METHOD} across the {len(tested)} tested {FAMILY_SCOPE.split(';')[0]}"
     for i, p in zip(tested, adjusted, strict=True):
-        rows[i] = replace(rows[i], p_adjusted=p, adjust_method=ADJUST_METHOD)
+        rows[i] = replace(rows[i], p_adjusted=p, adjust_method=method)
     return rows

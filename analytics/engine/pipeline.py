@@ -11,18 +11,35 @@ import numpy as np
 import pandas as pd
 
 from analytics.engine.alignment import MATCH_THRESHOLD, Alignment, align, common_features
+from analytics.engine.clusterability import NULL_DRAWS, Clusterability, clusterability
 from analytics.engine.clustering import PcaFit, fit_kmeans, fit_pca
 from analytics.engine.comparisons import (
     CATEGORICAL,
     CONTINUOUS,
+    FAMILY_SCOPE,
     Comparison,
     compare_phenotypes,
+    descriptive_variables,
 )
+from analytics.engine.compute import Compute, limited_threads
 from analytics.engine.model import ALGORITHM_VERSION, FittedModel, library_versions
 from analytics.engine.naming import name_clusters
-from analytics.engine.preprocess import FEATURE_SETS, MISSING_MODES, feature_columns, prepare
+from analytics.engine.preprocess import (
+    FEATURE_SETS,
+    MISSING_MODES,
+    collinearity,
+    feature_columns,
+    prepare,
+)
 from analytics.engine.selection import K_RANGE, KSelection, k_selection
-from analytics.engine.stability import BOOTSTRAP_N_INIT, clusterboot
+from analytics.engine.stability import BOOTSTRAP_N_INIT, REFITS, clusterboot
+
+K_SCANS = ("full", "sample", "skip")
+# Above this many rows the diagnostics (k scan, stability, clusterability) run on a
+# fixed-seed sample of this size; the final fit always uses every row.
+DIAGNOSTICS_SAMPLE = 5000
+# The k scan's sample when a run asks for a sampled scan (k_scan = "sample").
+SCAN_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,13 @@ class PipelineConfig:
     missing: str = "complete"
     k_range: tuple[int, ...] = K_RANGE
     match_threshold: float = MATCH_THRESHOLD
+    # Diagnostics and how they are computed.
+    k_scan: str = "full"  # "sample": on SCAN_SAMPLE rows; "skip": none (fixed k only)
+    diagnostics_sample: int = DIAGNOSTICS_SAMPLE
+    clusterability_draws: int = NULL_DRAWS  # 0: no clusterability test
+    refit: str = "centroids"  # bootstrap refits: from the full-data centroids, or k-means++
+    jobs: int | None = None  # processes for independent fits; None: one per allowed CPU
+    threads: int | None = 1  # BLAS/OpenMP threads per process; None: library default
 
     def __post_init__(self) -> None:
         if self.feature_set not in FEATURE_SETS:
@@ -53,6 +77,20 @@ class PipelineConfig:
             raise ValueError("n_init must be >= 1 and bootstrap >= 0")
         if not self.k_range or min(self.k_range) < 2:
             raise ValueError(f"k_range = {self.k_range}; every k must be >= 2")
+        if self.k_scan not in K_SCANS:
+            raise ValueError(f"k_scan = {self.k_scan!r}; use one of {list(K_SCANS)}")
+        if self.k_scan == "skip" and self.k == "auto":
+            raise ValueError("k_scan = 'skip' needs a fixed k; k = 'auto' is chosen by the scan")
+        if self.diagnostics_sample < 100:
+            raise ValueError(f"diagnostics_sample = {self.diagnostics_sample}; use at least 100")
+        if not 0 <= self.clusterability_draws <= 10_000:
+            raise ValueError(f"clusterability_draws = {self.clusterability_draws}; use 0 … 10000")
+        if self.refit not in REFITS:
+            raise ValueError(f"refit = {self.refit!r}; use one of {list(REFITS)}")
+        Compute(jobs=self.jobs or 1, threads=self.threads)  # validates both
+
+    def compute(self) -> Compute:
+        return Compute.from_allowance(self.jobs, self.threads)
 
 
 @dataclass(frozen=True)
@@ -84,7 +122,7 @@ class PipelineResult:
     exclusions: dict
     preprocessing: list[dict]
     pca: PcaFit
-    k_selection: KSelection
+    k_selection: KSelection | None  # None when the k scan was skipped
     k: int
     rows: list  # index labels of the input frame that were clustered
     labels: list[int]  # stable id per used row, same order as rows
@@ -96,6 +134,10 @@ class PipelineResult:
     timings: dict[str, float] = field(default_factory=dict)
     patient_ids: list = field(default_factory=list)
     visit_ids: list = field(default_factory=list)
+    clusterability: Clusterability | None = None
+    within_ss: float | None = None  # of the final labels around their means, PCA space
+    diagnostics: dict = field(default_factory=dict)  # collinearity, samples, compute
+    comparison_scope: str = FAMILY_SCOPE
 
     @property
     def id_mapping(self) -> dict[int, int]:
@@ -122,8 +164,23 @@ def fingerprint(frame: pd.DataFrame, feature_columns: list[str]) -> str:
 def run_pipeline(
     frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel | None = None
 ) -> PipelineResult:
+    """The whole analysis with BLAS/OpenMP threads limited to `config.threads` per process
+    and independent fits spread over `config.jobs` processes."""
+    with limited_threads(config.threads):
+        return _run(frame, config=config, previous=previous)
+
+
+def _diagnostic_rows(n: int, size: int, seed: int) -> np.ndarray | None:
+    """A fixed-seed sample of row positions when n exceeds size, else None (all rows)."""
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def _run(frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel | None):
     timings: dict[str, float] = {}
     clock = started = time.perf_counter()
+    compute = config.compute()
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -137,6 +194,7 @@ def run_pipeline(
         raise ValueError(
             f"{len(prep.z)} usable rows are too few to cluster with k up to {max(config.k_range)}"
         )
+    redundancy = collinearity(prep.z, features)
     lap("preprocess")
 
     pca = fit_pca(
@@ -145,7 +203,23 @@ def run_pipeline(
     points = pca.transform(prep.z)
     lap("pca")
 
-    selection = k_selection(points, k_range=config.k_range, seed=config.seed)
+    sample = _diagnostic_rows(len(points), config.diagnostics_sample, config.seed)
+    diag_points = points if sample is None else points[sample]
+    selection = None
+    if config.k_scan != "skip":
+        scan_rows = _diagnostic_rows(
+            len(diag_points),
+            SCAN_SAMPLE if config.k_scan == "sample" else len(diag_points),
+            config.seed + 1,
+        )
+        scan_points = diag_points if scan_rows is None else diag_points[scan_rows]
+        selection = k_selection(
+            scan_points,
+            k_range=config.k_range,
+            seed=config.seed,
+            compute=compute,
+            mode=config.k_scan,
+        )
     k = selection.chosen if config.k == "auto" else int(config.k)
     if k >= len(points):
         raise ValueError(f"k = {k} needs more than {len(points)} rows")
@@ -155,10 +229,31 @@ def run_pipeline(
     fit = fit_kmeans(points, k=k, seed=config.seed, n_init=config.n_init, order_by=velocity)
     lap("kmeans")
 
+    diag_labels = fit.labels if sample is None else fit.labels[sample]
     stability = clusterboot(
-        points, fit.labels, k=k, b=config.bootstrap, seed=config.seed, n_init=BOOTSTRAP_N_INIT
+        diag_points,
+        diag_labels,
+        k=k,
+        b=config.bootstrap,
+        seed=config.seed,
+        n_init=BOOTSTRAP_N_INIT,
+        centers=fit.centers if config.refit == "centroids" else None,
+        compute=compute,
     )
     lap("stability")
+
+    structure = None
+    if config.clusterability_draws:
+        gap_vote = selection.votes.get("gap") if selection is not None else None
+        structure = clusterability(
+            diag_points,
+            k=k,
+            seed=config.seed,
+            n_null=config.clusterability_draws,
+            gap_k=gap_vote,
+            compute=compute,
+        )
+    lap("clusterability")
 
     scaling = prep.scaling
     z_centroids = np.vstack([prep.z[fit.labels == c].mean(axis=0) for c in range(k)])
@@ -213,35 +308,53 @@ def run_pipeline(
     used = frame.iloc[prep.kept]
     lap("model")
 
-    comparisons = compare_phenotypes(used, stable, seed=config.seed)
+    comparisons = compare_phenotypes(
+        used, stable, seed=config.seed, descriptive=descriptive_variables(features)
+    )
     lap("comparisons")
     timings["engine_total"] = round(time.perf_counter() - started, 3)
 
-    stability_step = {
-        "step": "stability",
-        "method": f"clusterboot: {stability.resamples} bootstrap resamples, k-means with "
-        f"n_init {stability.n_init} per resample, mean best Jaccard per cluster",
+    steps = [
+        *prep.steps,
+        {
+            "step": "PCA",
+            "method": f"{pca.rule}: {pca.n_components} components "
+            f"({100 * pca.explained_variance_ratio.sum():.1f} % of the variance)",
+        },
+        {
+            "step": "k scan",
+            "method": "skipped (k fixed)"
+            if selection is None
+            else f"{selection.mode}: k = 1 (gap) and {', '.join(map(str, config.k_range))} "
+            f"on {selection.n_rows} rows; {selection.vote.describe()}",
+        },
+        {
+            "step": "k-means",
+            "method": f"k = {k} ({'index vote' if config.k == 'auto' else 'set'}), "
+            f"k-means++, n_init {config.n_init}, seed {config.seed}, iterated until no label "
+            f"changes ({fit.n_iter} iterations); clusters numbered by descending mean velocity",
+        },
+        {"step": "stability", "method": stability.describe()},
+    ]
+    if structure is not None:
+        steps.append({"step": "clusterability", "method": structure.description})
+    diagnostics = {
+        "collinearity": redundancy,
+        "diagnostics_rows": len(diag_points),
+        "diagnostics_sampled": sample is not None,
+        "diagnostics_sample_threshold": config.diagnostics_sample,
+        "k_scan": config.k_scan,
+        "compute": compute.describe(),
+        "refit": config.refit,
+        "kmeans_iterations": fit.n_iter,
+        "kmeans_converged": fit.converged,
     }
     return PipelineResult(
         config=config,
         n_input=len(frame),
         n_used=n_used,
         exclusions=prep.exclusions,
-        preprocessing=[
-            *prep.steps,
-            {
-                "step": "PCA",
-                "method": f"{pca.rule}: {pca.n_components} components "
-                f"({100 * pca.explained_variance_ratio.sum():.1f} % of the variance)",
-            },
-            {
-                "step": "k-means",
-                "method": f"k = {k} ({'index vote' if config.k == 'auto' else 'set'}), "
-                f"k-means++, n_init {config.n_init}, seed {config.seed}; "
-                "clusters numbered by descending mean velocity",
-            },
-            stability_step,
-        ],
+        preprocessing=steps,
         pca=pca,
         k_selection=selection,
         k=k,
@@ -255,6 +368,9 @@ def run_pipeline(
         timings=timings,
         patient_ids=_column(used, "patient_id"),
         visit_ids=_column(used, "visit_id"),
+        clusterability=structure,
+        within_ss=fit.inertia,
+        diagnostics=diagnostics,
     )
 
 
@@ -311,7 +427,7 @@ def result_to_dict(result: PipelineResult) -> dict:
             "exclusions": result.exclusions,
             "preprocessing": result.preprocessing,
             "pca": result.pca.to_dict(),
-            "k_selection": result.k_selection.to_dict(),
+            "k_selection": result.k_selection.to_dict() if result.k_selection else {},
             "k": result.k,
             "id_mapping": result.id_mapping,
             "alignment": result.alignment.to_dict(),
@@ -329,6 +445,10 @@ def result_to_dict(result: PipelineResult) -> dict:
                 )
             ],
             "comparisons": [c.to_dict() for c in result.comparisons],
+            "comparison_scope": result.comparison_scope,
+            "clusterability": result.clusterability.to_dict() if result.clusterability else None,
+            "within_ss": result.within_ss,
+            "diagnostics": result.diagnostics,
             "timings": result.timings,
         }
     )

@@ -24,8 +24,24 @@ GAIT_FEATURES = [
     "stride_length_cv_pct",
     "stride_time_cv_pct",
 ]
+# The twelve parameters hold exact duplicates: stance = 100 - swing, step length =
+# stride length / 2, step time = stride time / 2 and stride time = 120 / cadence, so pace
+# enters the PCA several times (the last component explains ~1e-31 of the variance).
+# `gait-core` drops the duplicates and keeps one measure of each aspect of walking;
+# `gait` stays the paper's set.
+GAIT_DUPLICATES = {
+    "stance_pct": "100 - swing_pct",
+    "step_length_m": "stride_length_m / 2",
+    "step_time_s": "stride_time_s / 2",
+    "stride_time_s": "120 / cadence_steps_min",
+}
+GAIT_CORE_FEATURES = [name for name in GAIT_FEATURES if name not in GAIT_DUPLICATES]
 MRI_FEATURES = ["t2_lesion_volume_ml", "brain_parenchymal_fraction", "grey_matter_fraction"]
-FEATURE_SETS = {"gait": GAIT_FEATURES, "gait+mri": GAIT_FEATURES + MRI_FEATURES}
+FEATURE_SETS = {
+    "gait": GAIT_FEATURES,
+    "gait-core": GAIT_CORE_FEATURES,
+    "gait+mri": GAIT_FEATURES + MRI_FEATURES,
+}
 # Right-skewed (coefficients of variation, lesion volume) and legitimately 0, hence
 # log1p = log(x + 1): the offset of 1 keeps 0 finite and barely moves values >> 1.
 LOG_FEATURES = ("stride_length_cv_pct", "stride_time_cv_pct", "t2_lesion_volume_ml")
@@ -167,3 +183,44 @@ def prepare(frame: pd.DataFrame, *, features: list[str], missing: str = "complet
         "reason": "missing feature values" if missing == "complete" else "none (imputed)",
     }
     return Prepared((values - mean) / scale, raw, kept, scaling, steps, exclusions)
+
+
+# Above this condition number of the features' correlation matrix, or a variance
+# inflation factor of this size, the features carry (near-)exact linear duplicates.
+EXACT_VIF = 1e10
+
+
+def collinearity(z: np.ndarray, features: list[str]) -> dict:
+    """Collinearity of the standardised features: the condition number of their
+    correlation matrix (sqrt of largest / smallest eigenvalue) and each feature's
+    variance inflation factor VIF_j = 1 / (1 - R²_j), R²_j from regressing feature j on
+    the others with an intercept. An exact duplicate has VIF = infinity (stored as None
+    and listed under `exact`)."""
+    z = np.asarray(z, dtype=float)
+    if len(z) < 3 or z.shape[1] < 2:
+        return {"condition_number": None, "vif": {}, "exact": [], "eigenvalues": []}
+    eigenvalues = np.clip(np.linalg.eigvalsh(np.corrcoef(z, rowvar=False)), 0, None)
+    smallest = eigenvalues.min()
+    condition = float(np.sqrt(eigenvalues.max() / smallest)) if smallest > 0 else None
+    vif: dict[str, float | None] = {}
+    exact = []
+    for j, name in enumerate(features):
+        y = z[:, j] - z[:, j].mean()
+        total = float(y @ y)
+        if total == 0:
+            vif[name] = None
+            continue
+        others = np.column_stack([np.ones(len(z)), np.delete(z, j, axis=1)])
+        coef, *_ = np.linalg.lstsq(others, z[:, j], rcond=None)
+        residual = z[:, j] - others @ coef
+        unexplained = float(residual @ residual) / total
+        value = 1 / unexplained if unexplained > 1 / EXACT_VIF else None
+        vif[name] = value
+        if value is None:
+            exact.append(name)
+    return {
+        "condition_number": condition if condition is None or condition < EXACT_VIF else None,
+        "vif": vif,
+        "exact": exact,
+        "eigenvalues": sorted((float(v) for v in eigenvalues), reverse=True),
+    }

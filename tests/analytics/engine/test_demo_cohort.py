@@ -26,7 +26,7 @@ PAPER_SHARES = {
     "moderately unstable": 12.6,
     "slow severely unstable": 7.4,
 }
-QUICK = PipelineConfig(bootstrap=0, n_init=10)
+QUICK = PipelineConfig(bootstrap=0, n_init=10, k_scan="skip", clusterability_draws=0, jobs=1)
 
 
 def _by_name(result):
@@ -87,16 +87,43 @@ def test_clinical_and_mri_differences_are_significant(demo_result):
     assert all(c.p_adjusted is not None for c in demo_result.comparisons if c.tested)
 
 
-def test_k_selection_table_has_every_index_for_k_2_to_8(demo_result):
-    table = demo_result.k_selection.table
-    assert [row.k for row in table] == list(range(2, 9))
-    for row in table:
+def test_k_selection_table_runs_from_k_1_with_the_gap_and_says_when_the_vote_ties(demo_result):
+    selection = demo_result.k_selection
+    table = selection.table
+    assert [row.k for row in table] == list(range(1, 9))
+    assert table[0].silhouette is None and np.isfinite(table[0].gap)  # only the gap at k = 1
+    for row in table[1:]:
         assert all(
             np.isfinite(v)
             for v in (row.wss, row.silhouette, row.calinski_harabasz, row.davies_bouldin, row.gap)
         )
-    assert len(demo_result.k_selection.votes) == 5
+    assert len(selection.votes) == 5
+    # As R's clusGap over k = 1..8 does on this cohort, the gap's 1-SE rule says 1.
+    assert selection.votes["gap"] == 1
+    stored = selection.to_dict()
+    assert stored["agreement"] in {"clear", "weak", "tie"}
+    if stored["agreement"] == "tie":
+        assert "tie-break" in stored["summary"] and len(stored["tied"]) > 1
     assert demo_result.k == 4  # the paper's setting, whatever the vote
+
+
+def test_the_demo_cohort_rejects_the_no_cluster_null(demo_result):
+    structure = demo_result.clusterability
+    assert structure.k == 4 and structure.n_null == 100
+    assert structure.rejected and structure.p_value < 0.05
+    assert structure.statistic < structure.null_quantiles["1%"]
+    assert structure.gap_k == 1  # reported beside it, not hidden
+
+
+def test_clustering_variables_are_described_not_tested(demo_result):
+    rows = {c.variable: c for c in demo_result.comparisons}
+    for variable in feature_columns("gait"):
+        row = rows[variable]
+        assert not row.inferential and row.p_value is None and row.p_adjusted is None
+        assert row.effect_size is not None and row.summaries
+    family = [c for c in demo_result.comparisons if c.inferential and c.tested]
+    assert {c.variable for c in family} >= {"edss", "sex", "age_years", "msws12"}
+    assert all(str(len(family)) in c.adjust_method for c in family)
 
 
 def test_stability_pca_and_timings_are_reported(demo_result):
@@ -105,7 +132,9 @@ def test_stability_pca_and_timings_are_reported(demo_result):
         assert p.stability_flag in {"stable", "doubtful", "unstable"}
     assert demo_result.pca.explained_variance_ratio.sum() >= 0.80
     assert set(demo_result.pca.to_dict()["loadings"]) == set(feature_columns("gait"))
-    assert "100 bootstrap resamples" in demo_result.preprocessing[-1]["method"]
+    steps = {step["step"]: step["method"] for step in demo_result.preprocessing}
+    assert "100 bootstrap resamples" in steps["stability"]
+    assert "centroids" in steps["stability"] and "no label changes" in steps["k-means"]
     assert demo_result.timings["engine_total"] > 0
 
 

@@ -58,12 +58,20 @@ def test_the_result_describes_every_stage():
         "log transform",
         "z-score",
         "PCA",
+        "k scan",
         "k-means",
         "stability",
+        "clusterability",
     ]
-    assert {"preprocess", "pca", "k_selection", "kmeans", "stability", "comparisons"} <= set(
-        result.timings
-    )
+    assert {
+        "preprocess",
+        "pca",
+        "k_selection",
+        "kmeans",
+        "stability",
+        "clusterability",
+        "comparisons",
+    } <= set(result.timings)
     assert [p.id for p in result.phenotypes] == [1, 2, 3]
     assert sum(p.size for p in result.phenotypes) == result.n_used == 130
     assert sum(p.share for p in result.phenotypes) == pytest.approx(1.0)

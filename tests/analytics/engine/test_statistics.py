@@ -17,8 +17,8 @@ from analytics.engine.comparisons import (
     fdr_bh,
     holm,
     kruskal_wallis,
-    monte_carlo_p,
 )
+from analytics.engine.permutation import chi2_fixed_margins_p, sequential_p
 
 # R's datasets::airquality, Ozone by Month with the 37 missing Ozone values dropped.
 OZONE = {
@@ -135,7 +135,8 @@ def test_sparse_2x2_tables_use_fishers_exact_p():
 
 def test_monte_carlo_p_agrees_with_the_exact_permutation_p():
     """On 10 observations every split of the group labels can be enumerated (C(10, 4) =
-    210): the exact permutation p. 10,000 random permutations land within 3 SE of it."""
+    210): the exact permutation p. 10,000 tables with both margins fixed (without early
+    stopping) land within 3 SE of it."""
     levels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
     groups = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 0])
 
@@ -152,9 +153,42 @@ def test_monte_carlo_p_agrees_with_the_exact_permutation_p():
         g[list(ones)] = 1
         as_extreme += chi2(1 - g) >= observed - 1e-9
     exact = as_extreme / len(splits)
-    mc = monte_carlo_p(levels, groups, seed=42)
-    assert abs(mc - exact) < 3 * np.sqrt(exact * (1 - exact) / 10_000) + 1e-4
-    assert monte_carlo_p(levels, groups, seed=42) == mc  # a fixed seed repeats itself
+    table = np.bincount(levels * 2 + groups, minlength=6).reshape(3, 2)
+    mc = chi2_fixed_margins_p(table, seed=42, max_draws=10_000, stop_hits=10**9)
+    assert mc.draws == 10_000 and not mc.stopped_early
+    assert abs(mc.p_value - exact) < 3 * np.sqrt(exact * (1 - exact) / 10_000) + 1e-4
+    again = chi2_fixed_margins_p(table, seed=42, max_draws=10_000, stop_hits=10**9)
+    assert again == mc  # a fixed seed repeats itself
+
+
+def test_sequential_monte_carlo_stops_at_the_hit_count_and_says_h_over_draws():
+    """Besag & Clifford (1991): stop when h draws reach the observed value; p = h / draws.
+    Null draws 0, 1, 2, ... with observed 5.5 exceed it from the 7th draw on, so h = 3
+    is reached at draw 9: p = 3 / 9."""
+    counter = iter(range(10**6))
+
+    def draw(size):
+        return np.array([next(counter) for _ in range(size)], dtype=float)
+
+    mc = sequential_p(draw, 5.5, row_bytes=8 * 2**20, max_draws=1000, stop_hits=3)
+    assert mc.stopped_early and mc.draws == 9 and mc.hits == 3
+    assert mc.p_value == pytest.approx(3 / 9)
+
+
+def test_a_monte_carlo_p_that_no_draw_reached_is_a_floor():
+    mc = sequential_p(lambda size: np.zeros(size), 1.0, row_bytes=8, max_draws=999)
+    assert mc.at_floor and mc.p_value == pytest.approx(1 / 1000) and mc.draws == 999
+
+
+def test_monte_carlo_batches_stay_within_the_memory_budget():
+    sizes = []
+
+    def draw(size):
+        sizes.append(size)
+        return np.zeros(size)
+
+    sequential_p(draw, 1.0, row_bytes=8 * 2**20, max_draws=50)  # 8 MiB per draw
+    assert max(sizes) == 4 and sum(sizes) == 50
 
 
 def test_sparse_larger_tables_get_a_monte_carlo_p_and_say_so():
@@ -162,7 +196,7 @@ def test_sparse_larger_tables_get_a_monte_carlo_p_and_say_so():
     groups = pd.Series([1, 1, 2] + [2, 2, 1] + [1, 2] * 7)
     row = chi_square(levels, groups, seed=7)
     assert row.sparse and row.test == "Chi-square (Monte-Carlo p)"
-    assert "10,000 permutations, seed 7" in row.p_method
+    assert "both margins fixed" in row.p_method and "seed 7" in row.p_method
     assert 0 < row.p_value <= 1 and row.asymptotic_p is not None
 
 
