@@ -75,15 +75,36 @@ def cohort_csv_write(*, run: ClusteringRun, out: TextIO, user=None) -> int:
 COMPARISON_COLUMNS = [
     "variable",
     "kind",
+    "inferential",
     "test",
     "statistic",
     "df",
     "p_value",
+    "p_floor",
+    "p_method",
+    "asymptotic_p",
+    "sparse",
     "p_adjusted",
     "adjust_method",
     "effect_size",
     "effect_size_name",
 ]
+
+
+def _exact(value) -> str:
+    """Full precision: a p-value of 6.47e-159 is written as such, never rounded to 0."""
+    if isinstance(value, float) and value == value:
+        return repr(value)
+    return _cell(value)
+
+
+def _pairs_text(posthoc: list[dict]) -> str:
+    """Dunn's post-hoc pairs with Holm-adjusted p, full precision; '<' marks a floor."""
+    return "; ".join(
+        f"{pair['a']} vs {pair['b']}: {'<' if pair.get('p_floor') else ''}"
+        f"{_exact(float(pair['p_adjusted']))}"
+        for pair in posthoc
+    )
 
 
 def _summary_text(kind: str, summary: dict) -> str:
@@ -103,13 +124,21 @@ def comparisons_csv_write(*, run: ClusteringRun, out: TextIO) -> int:
     phenotypes = list(run.phenotypes.order_by("stable_id").values_list("stable_id", "name"))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        [*COMPARISON_COLUMNS, "note", *(f"phenotype_{sid} {name}" for sid, name in phenotypes)]
+        [
+            *COMPARISON_COLUMNS,
+            "adjusted_family",
+            "posthoc_dunn_holm",
+            "note",
+            *(f"phenotype_{sid} {name}" for sid, name in phenotypes),
+        ]
     )
     rows = run.comparisons.order_by("order")
     for row in rows:
         writer.writerow(
             [
-                *(_cell(getattr(row, column)) for column in COMPARISON_COLUMNS),
+                *(_exact(getattr(row, column)) for column in COMPARISON_COLUMNS),
+                (run.comparison_scope or "all tested variables") if row.inferential else "",
+                _pairs_text(row.posthoc),
                 row.note,
                 *(
                     _summary_text(row.kind, row.summaries.get(str(sid), {}))

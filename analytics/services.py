@@ -22,7 +22,13 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from analytics.engine import ALGORITHM_VERSION, PipelineConfig, PreviousModel, run_pipeline
+from analytics.engine import (
+    ALGORITHM_VERSION,
+    PipelineConfig,
+    PipelineResult,
+    PreviousModel,
+    run_pipeline,
+)
 from analytics.engine.model import FittedModel, assign
 from analytics.features import cohort_frame
 from analytics.models import (
@@ -32,6 +38,7 @@ from analytics.models import (
     PhenotypeAssignment,
     RunStatus,
 )
+from analytics.results import comparison_rows, phenotype_rows, run_result_fields
 from analytics.summaries import patient_summaries_refresh
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,7 @@ def clustering_run_create(
     bootstrap: int = 100,
     missing: str = "complete",
     mri_window_days: int = 180,
+    k_scan: str = "full",
 ) -> ClusteringRun:
     run = ClusteringRun(
         trigger=trigger,
@@ -72,6 +80,7 @@ def clustering_run_create(
         bootstrap=bootstrap,
         missing=missing,
         mri_window_days=mri_window_days,
+        k_scan=k_scan,
         algorithm_version=ALGORITHM_VERSION,
     )
     run.full_clean()
@@ -153,6 +162,9 @@ def _config(run: ClusteringRun) -> PipelineConfig:
         pca_variance=run.pca_variance,
         bootstrap=run.bootstrap,
         missing=run.missing,
+        k_scan=run.k_scan,
+        jobs=settings.ANALYTICS_JOBS,
+        threads=settings.ANALYTICS_THREADS,
     )
 
 
@@ -167,6 +179,7 @@ def _fingerprint(run: ClusteringRun, engine_fingerprint: str) -> str:
         "bootstrap": run.bootstrap,
         "missing": run.missing,
         "mri_window_days": run.mri_window_days,
+        "k_scan": run.k_scan,
     }
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
 
@@ -235,80 +248,37 @@ def _engine_fingerprint(frame, config) -> str:
 
 
 @transaction.atomic
-def _publish(run: ClusteringRun, cohort, result, fingerprint: str, timings: dict) -> None:
-    from analytics.engine import result_to_dict
-
+def _publish(
+    run: ClusteringRun, cohort, result: PipelineResult, fingerprint: str, timings: dict
+) -> None:
     started = time.perf_counter()
-    data = result_to_dict(result)
-    phenotypes = {
-        p["id"]: Phenotype(
-            run=run,
-            stable_id=p["id"],
-            name=p["name"],
-            description=p.get("description", ""),
-            size=p["size"],
-            share=p["share"],
-            centroid=p["centroid"],
-            profile=p.get("profile", {}),
-            stability_jaccard=p.get("stability_jaccard"),
-            stability_flag=p.get("stability_flag", ""),
-        )
-        for p in data["phenotypes"]
-    }
+    phenotypes = phenotype_rows(run, result)
     Phenotype.objects.bulk_create(phenotypes.values())
     frame = cohort.frame
-    rows = data["labels"]
     assignments = [
         PhenotypeAssignment(
             run=run,
-            phenotype=phenotypes[label["id"]],
-            patient_id=int(frame.at[label["row"], "patient_pk"]),
-            visit_id=int(frame.at[label["row"], "visit_id"]),
-            distance=label["distance"],
+            phenotype=phenotypes[label],
+            patient_id=int(frame.at[row, "patient_pk"]),
+            visit_id=int(frame.at[row, "visit_id"]),
+            distance=distance,
         )
-        for label in rows
+        for row, label, distance in zip(result.rows, result.labels, result.distances, strict=True)
     ]
     PhenotypeAssignment.objects.bulk_create(assignments, batch_size=5000)
-    ComparisonResult.objects.bulk_create(
-        ComparisonResult(run=run, order=i, **_comparison_fields(c))
-        for i, c in enumerate(data["comparisons"])
-    )
+    ComparisonResult.objects.bulk_create(comparison_rows(run, result))
     timings["publish"] = round(time.perf_counter() - started, 3)
+    fields = run_result_fields(result)
     ClusteringRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
         finished_at=timezone.now(),
         input_fingerprint=fingerprint,
-        n_input=data["n_input"],
-        cohort_size=data["n_used"],
-        exclusions={**data["exclusions"], "without_mri_in_window": cohort.n_without_mri},
-        k=data["k"],
-        k_selection=data["k_selection"],
-        preprocessing=data["preprocessing"],
-        pca=data["pca"],
-        id_mapping=data["id_mapping"],
-        model=data["model"],
+        exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
         timings=timings,
+        **fields,
     )
     # In the same transaction: the list's phenotype column changes when the run commits.
     patient_summaries_refresh(run=run)
-
-
-def _comparison_fields(row: dict) -> dict:
-    return {
-        "variable": row["variable"],
-        "kind": row["kind"],
-        "test": row.get("test") or "",
-        "statistic": row.get("statistic"),
-        "df": row.get("df"),
-        "p_value": row.get("p_value"),
-        "p_adjusted": row.get("p_adjusted"),
-        "adjust_method": row.get("adjust_method") or "",
-        "effect_size": row.get("effect_size"),
-        "effect_size_name": row.get("effect_size_name") or "",
-        "summaries": row.get("summaries") or {},
-        "posthoc": row.get("posthoc") or [],
-        "note": row.get("note") or "",
-    }
 
 
 def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:

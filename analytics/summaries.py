@@ -90,8 +90,7 @@ def patient_summaries_refresh(
 ) -> None:
     """Rewrite the summary rows of these patients (all patients when None) from the
     clinical tables and `run` (default: the current run)."""
-    if run is None:
-        run = ClusteringRun.objects.current()
+    run_pk = run.pk if run is not None else ClusteringRun.objects.current_pk()
     ids = None if patient_ids is None else sorted({int(i) for i in patient_ids})
     if ids == []:
         return
@@ -122,7 +121,7 @@ def patient_summaries_refresh(
         columns=", ".join(COLUMNS),
         updates=", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]),
     )
-    params = [*id_params, run.pk if run else None, *id_params * 4]
+    params = [*id_params, run_pk, *id_params * 4]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

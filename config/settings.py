@@ -238,6 +238,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A reanalysis of a large cohort takes minutes; these bound a stuck one.
 CLUSTERING_SOFT_TIME_LIMIT = int(os.environ.get("CLUSTERING_SOFT_TIME_LIMIT", "1800"))
 CLUSTERING_TIME_LIMIT = int(os.environ.get("CLUSTERING_TIME_LIMIT", "1860"))
+
+
+# Processes for a reanalysis' independent fits (empty or 0: one per CPU the process may
+# use) and BLAS/OpenMP threads per process (1: parallel by process only).
+def _whole_number(name: str, default: str, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip() or default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not allowed; use a whole number >= {minimum}."
+        )
+    return int(raw)
+
+
+ANALYTICS_JOBS = _whole_number("ANALYTICS_JOBS", "0", 0) or None
+ANALYTICS_THREADS = _whole_number("ANALYTICS_THREADS", "1", 1)
 # An upload import stops (and fails, writing nothing) after the soft limit; the hard limit
 # kills a worker stuck past it, and the restarted worker fails the job.
 IMPORT_SOFT_TIME_LIMIT = int(os.environ.get("IMPORT_SOFT_TIME_LIMIT", "3600"))

@@ -42,7 +42,7 @@ class Clusterability:
     p_floor: bool  # no null draw was as small: the true p is below p_value
     null_mean: float
     null_sd: float
-    null_quantiles: dict[str, float]  # 1 %, 5 %, 50 %, 95 %
+    null_quantiles: dict[str, float]  # q01, q05, q50, q95: the 1, 5, 50 and 95 % quantiles
     n_rows: int
     dimensions: int
     n_init: int
@@ -141,7 +141,7 @@ def clusterability(
         null_mean=float(null.mean()),
         null_sd=float(null.std(ddof=1)) if n_null > 1 else 0.0,
         null_quantiles={
-            name: float(q) for name, q in zip(("1%", "5%", "50%", "95%"), quantiles, strict=True)
+            name: float(q) for name, q in zip(("q01", "q05", "q50", "q95"), quantiles, strict=True)
         },
         n_rows=len(points),
         dimensions=points.shape[1],

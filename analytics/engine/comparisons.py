@@ -436,7 +436,8 @@ def compare_phenotypes(
         rows.append(_descriptive(row) if v in descriptive else row)
     tested = [i for i, r in enumerate(rows) if r.tested and r.inferential]
     adjusted = fdr_bh([rows[i].p_value for i in tested])
-    method = f"{ADJUST_METHOD} across the {len(tested)} tested {FAMILY_SCOPE.split(';')[0]}"
+    # The family's scope is the run's FAMILY_SCOPE; the row names the method and its size.
+    method = f"{ADJUST_METHOD} over {len(tested)} tests"
     for i, p in zip(tested, adjusted, strict=True):
         rows[i] = replace(rows[i], p_adjusted=p, adjust_method=method)
     return rows

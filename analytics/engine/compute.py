@@ -10,7 +10,6 @@ threads.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,20 +56,6 @@ class Compute:
             "threads_per_process": self.threads or "library default",
             "processes_from_rows": self.min_rows,
         }
-
-
-def jobs_from_environment(variable: str = "ANALYTICS_JOBS") -> int | None:
-    """The process count from the environment; empty or 0 means 'size from the CPUs'."""
-    raw = os.environ.get(variable, "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{variable} = {raw!r}; use a whole number >= 0") from None
-    if value < 0:
-        raise ValueError(f"{variable} = {value}; use a whole number >= 0")
-    return value or None
 
 
 @contextmanager

@@ -396,12 +396,12 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     return [None if v is None else str(v) for v in values]
 
 
-def _plain(value):
+def plain_json(value):
     """Python scalars for JSON: numpy numbers unwrapped, NaN and infinities as None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(v) for v in value]
+        return [plain_json(v) for v in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):
@@ -418,7 +418,7 @@ def _plain(value):
 def result_to_dict(result: PipelineResult) -> dict:
     """Plain JSON-able data for storage: no numpy types, no NaN (PostgreSQL's JSON types
     reject it; missing numbers are None)."""
-    return _plain(
+    return plain_json(
         {
             "algorithm_version": ALGORITHM_VERSION,
             "config": asdict(result.config),

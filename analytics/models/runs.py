@@ -23,8 +23,15 @@ class Trigger(models.TextChoices):
 
 
 class FeatureSet(models.TextChoices):
-    GAIT = "gait", "Gait (12 spatiotemporal parameters)"
+    GAIT = "gait", "Gait (12 spatiotemporal parameters, the paper's set)"
+    GAIT_CORE = "gait-core", "Gait core (8 parameters, exact duplicates removed)"
     GAIT_MRI = "gait+mri", "Gait + MRI (lesion volume, BPF, GMF)"
+
+
+class KScan(models.TextChoices):
+    FULL = "full", "Full k scan (on a sample above the diagnostics threshold)"
+    SAMPLE = "sample", "k scan on a sample of 1000 rows"
+    SKIP = "skip", "No k scan (fixed k only)"
 
 
 class VisitChoice(models.TextChoices):
@@ -40,6 +47,10 @@ class ClusteringRunQuerySet(models.QuerySet):
     def current(self):
         """The run whose phenotypes are current: the latest one that succeeded."""
         return self.succeeded().order_by("-finished_at", "-id").first()
+
+    def current_pk(self) -> int | None:
+        """Its id alone: safe inside a data migration, whatever columns come later."""
+        return self.succeeded().order_by("-finished_at", "-id").values_list("pk", flat=True).first()
 
 
 class ClusteringRun(models.Model):
@@ -65,6 +76,12 @@ class ClusteringRun(models.Model):
     bootstrap = models.PositiveSmallIntegerField(default=100)
     missing = models.CharField(max_length=8, default="complete")
     mri_window_days = models.PositiveSmallIntegerField(default=180)
+    k_scan = models.CharField(
+        max_length=6,
+        choices=KScan.choices,
+        default=KScan.FULL,
+        help_text="How k is scanned; a skipped scan needs a fixed k.",
+    )
     algorithm_version = models.CharField(max_length=32, blank=True)
     # What went in
     input_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
@@ -78,6 +95,21 @@ class ClusteringRun(models.Model):
     pca = models.JSONField(default=dict, blank=True)
     id_mapping = models.JSONField(default=dict, blank=True)
     model = models.JSONField(null=True, blank=True, help_text="The fitted model (JSON, no pickle).")
+    clusterability = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Test against a no-cluster null (method, statistic, p_value, n_null, null "
+        "summary); empty for runs made before it existed.",
+    )
+    within_ss = models.FloatField(
+        null=True, blank=True, help_text="Within-cluster sum of squares of the final labels."
+    )
+    diagnostics = models.JSONField(
+        default=dict, blank=True, help_text="Collinearity, diagnostic sample sizes, compute."
+    )
+    comparison_scope = models.TextField(
+        blank=True, help_text="Which variables form the adjusted family of tests."
+    )
     timings = models.JSONField(default=dict, blank=True)
     skipped_reason = models.TextField(blank=True)
     error = models.TextField(blank=True)
@@ -112,6 +144,16 @@ class ClusteringRun(models.Model):
             models.CheckConstraint(
                 condition=Q(k_requested__isnull=True) | Q(k_requested__gte=2, k_requested__lte=8),
                 name="analytics_clusteringrun_k_requested_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(k_scan__in=KScan.values),
+                name="analytics_clusteringrun_k_scan_valid",
+            ),
+            # k = auto is chosen by the scan, so it cannot skip it.
+            models.CheckConstraint(
+                condition=~Q(k_scan="skip") | Q(k_requested__isnull=False),
+                name="analytics_clusteringrun_skip_scan_needs_k",
+                violation_error_message="k_scan = skip needs a fixed k (2 … 8), not auto.",
             ),
         ]
 
@@ -200,11 +242,26 @@ class ComparisonResult(models.Model):
     summaries = models.JSONField(default=dict)
     posthoc = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    inferential = models.BooleanField(
+        default=True,
+        help_text="False: a clustering variable, described but not tested or adjusted.",
+    )
+    p_method = models.CharField(max_length=255, blank=True)
+    p_floor = models.BooleanField(
+        default=False, help_text="p_value is a Monte-Carlo floor: the true p is below it."
+    )
+    asymptotic_p = models.FloatField(null=True, blank=True)
+    sparse = models.BooleanField(default=False, help_text="An expected count is below 5.")
 
     class Meta:
         ordering = ["run", "order"]
         constraints = [
             models.UniqueConstraint(fields=["run", "variable"], name="analytics_comparison_var"),
+            # A described (clustering) variable is never part of the adjusted family.
+            models.CheckConstraint(
+                condition=Q(inferential=True) | Q(p_adjusted__isnull=True, p_value__isnull=True),
+                name="analytics_comparison_descriptive_untested",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -115,7 +115,10 @@ def test_dashboard_shows_four_cards_the_comparison_table_and_csv(client):
     assert "Kruskal" in html and "edss" in html and "Chi-square" in html
     csv_response = client.get(reverse("comparisons-csv", args=[run.pk]))
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert csv_response.content.decode().splitlines()[0].startswith("variable,kind,test")
+    header = csv_response.content.decode().splitlines()[0]
+    assert header.startswith("variable,kind,inferential,test")
+    assert "adjusted_family" in header and "posthoc_dunn_holm" in header
+    assert 'id="clusterability"' in html and 'id="comparison-scope"' in html
     patient = Patient.objects.order_by("patient_id").first()
     client.force_login(UserFactory(role=Role.RESEARCHER, is_superuser=True))
     page = client.get(reverse("patient-detail", args=[patient.patient_id]))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.models import FeatureSet, Trigger, VisitChoice
+from analytics.models import FeatureSet, KScan, Trigger, VisitChoice
 from analytics.services import clustering_run_request
 
 
@@ -18,6 +18,24 @@ def k_value(raw: str) -> int | None:
     return k
 
 
+def clusterability_line(result: dict | None) -> str:
+    if not result:
+        return "clusterability: not computed"
+    bound = "< " if result["p_floor"] else ""
+    verdict = (
+        "cluster structure (null of one Gaussian rejected)"
+        if result["rejected"]
+        else "no evidence of distinct phenotypes: the labels are a partition, not discovered groups"
+    )
+    gap = result.get("gap")
+    gap_text = f"; gap statistic (1-SE, from k = 1) says k = {gap['k']}" if gap else ""
+    return (
+        f"clusterability: p {bound or '= '}{result['p_value']:.3g} ({result['n_null']} null draws, "
+        f"cluster index {result['statistic']:.4f} vs null median "
+        f"{result['null']['quantiles']['q50']:.4f}) at alpha {result['alpha']}: {verdict}{gap_text}"
+    )
+
+
 class Command(BaseCommand):
     help = "Recluster the cohort now: queue a run for the worker, or compute it here with --sync."
 
@@ -27,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--visits", default="latest", choices=VisitChoice.values)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--bootstrap", type=int, default=100, help="resamples for stability")
+        parser.add_argument(
+            "--k-scan",
+            default="full",
+            choices=KScan.values,
+            help="scan k = 1 … 8 in full, on a sample of 1000 rows, or skip it (fixed k only)",
+        )
         parser.add_argument("--sync", action="store_true", help="compute in this process")
 
     def handle(self, *args, **opts):
@@ -34,9 +58,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--bootstrap = {opts['bootstrap']} is outside the allowed range 0 … 1000."
             )
+        k = k_value(opts["k"])
+        if opts["k_scan"] == "skip" and k is None:
+            raise CommandError(
+                "--k-scan = skip needs a fixed --k (2 … 8); 'auto' is chosen by the scan."
+            )
         run = clustering_run_request(
             trigger=Trigger.COMMAND,
-            k=k_value(opts["k"]),
+            k=k,
+            k_scan=opts["k_scan"],
             feature_set=opts["features"],
             visit_choice=opts["visits"],
             seed=opts["seed"],
@@ -56,6 +86,9 @@ class Command(BaseCommand):
                     if p.stability_jaccard is not None
                     else f"  {p.stable_id}  {p.name:<26} n = {p.size:>5}  {100 * p.share:5.1f} %"
                 )
+            self.stdout.write(clusterability_line(run.clusterability))
+            if run.k_selection.get("summary"):
+                self.stdout.write(f"k vote: {run.k_selection['summary']}")
         elif run.status == "skipped":
             self.stdout.write(run.skipped_reason)
         elif run.status == "failed":
