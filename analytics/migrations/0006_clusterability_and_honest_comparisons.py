@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0004_patient_summary_and_pc_scores"),
+        ("analytics", "0005_fill_patient_summaries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
