@@ -12,13 +12,8 @@ from analytics.models import (
     Trigger,
 )
 from analytics.services import clustering_run_request
+from registry import access
 from registry.admin import ReadOnlyAdmin
-from registry.models import Patient
-
-
-def _is_admin(request) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and (user.is_superuser or user.role == "admin")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -112,7 +107,7 @@ class ClusteringRunAdmin(ReadOnlyAdmin):
         return f"{obj.duration_s:.1f}" if obj.duration_s is not None else "—"
 
     def has_rerun_permission(self, request):
-        return _is_admin(request)
+        return access.can_rerun(request.user)
 
     @admin.action(description="Rerun now with the same parameters", permissions=["rerun"])
     def rerun(self, request, queryset):
@@ -153,5 +148,4 @@ class PhenotypeAssignmentAdmin(ReadOnlyAdmin):
     list_select_related = ("patient", "visit__patient", "run", "phenotype")
 
     def get_queryset(self, request):
-        visible = Patient.objects.for_user(request.user)
-        return super().get_queryset(request).filter(patient__in=visible)
+        return super().get_queryset(request).for_user(request.user)

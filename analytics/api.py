@@ -7,7 +7,6 @@ from rest_framework import permissions, serializers, viewsets
 
 from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
 from registry.api import StrictFilterSet, WholeNumberFilter
-from registry.models import Patient
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -102,8 +101,7 @@ class AssignmentViewSet(ReadOnly):
     filterset_class = AssignmentFilter
 
     def get_queryset(self):
-        visible = Patient.objects.for_user(self.request.user)
-        return PhenotypeAssignment.objects.filter(patient__in=visible).select_related(
+        return PhenotypeAssignment.objects.for_user(self.request.user).select_related(
             "patient", "visit", "phenotype"
         )
 

@@ -51,9 +51,7 @@ def _cell(value) -> str:
 def cohort_csv_write(*, run: ClusteringRun, out: TextIO, user=None) -> int:
     assignments = PhenotypeAssignment.objects.filter(run=run, provisional=False)
     if user is not None:
-        from registry.models import Patient
-
-        assignments = assignments.filter(patient__in=Patient.objects.for_user(user))
+        assignments = assignments.for_user(user)
     by_visit = {
         visit_id: (stable_id, name, distance)
         for visit_id, stable_id, name, distance in assignments.values_list(

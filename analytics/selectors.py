@@ -260,7 +260,7 @@ def transitions(*, run: ClusteringRun, user) -> dict:
     """How many patients moved from phenotype i to j between consecutive analysed
     visits of this run (its own labels and provisional ones), for visible patients."""
     rows = (
-        run.assignments.filter(patient__in=Patient.objects.for_user(user))
+        run.assignments.for_user(user)
         .order_by("patient_id", "visit__visit_date")
         .values_list("patient_id", "phenotype__stable_id")
     )

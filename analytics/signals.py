@@ -1,5 +1,6 @@
-"""Between runs, a newly saved comfortable-speed gait session gets a provisional
-phenotype from the current model, queued once the saving transaction commits; an import
+"""Between runs, a visit whose clinical values were saved through the registry's write
+services gets a provisional phenotype from the current model, queued once the saving
+transaction commits (a visit without a comfortable-speed walk gets none); an import
 that changed clinical records queues a reanalysis of the cohort instead (one run, however
 many rows; a run whose input did not change is skipped cheaply)."""
 
@@ -11,26 +12,26 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from registry.models import Center, FlagAcknowledgement, GaitSession, MriScan, Patient, Visit
-from registry.signals import records_imported, records_seeded
+from registry.signals import records_imported, records_seeded, visits_changed
 
 log = logging.getLogger(__name__)
 
 
-@receiver(post_save, sender=GaitSession, dispatch_uid="analytics_provisional_assignment")
-def queue_provisional_assignment(sender, instance: GaitSession, raw=False, **kwargs):
-    if raw or instance.condition != GaitSession.Condition.COMFORTABLE:
-        return
+@receiver(visits_changed, dispatch_uid="analytics_provisional_assignment")
+def queue_provisional_assignment(sender, visit_ids=(), **kwargs):
     from analytics.tasks import assign_provisional
 
-    visit_id = instance.visit_id
+    ids = list(visit_ids)
 
     def queue() -> None:
         # The visit is saved whatever happens here; a broker outage only delays its
         # provisional phenotype until the next run includes the visit.
-        try:
-            assign_provisional.delay(visit_id=visit_id)
-        except Exception:
-            log.exception("could not queue the provisional phenotype of visit %s", visit_id)
+        for visit_id in ids:
+            try:
+                assign_provisional.delay(visit_id=visit_id)
+            except Exception:
+                log.exception("could not queue the provisional phenotype of visit %s", visit_id)
+                return
 
     transaction.on_commit(queue)
 

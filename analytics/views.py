@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from analytics import selectors, selectors_record
 from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun, RunStatus
+from registry import access
 from registry.forms import PatientFilterForm
-from registry.models import Center, Course, Patient
-from registry.models.scoping import can_edit_center, can_write, visible_center_ids
+from registry.models import Course
+from registry.selectors import center_list
 
 
 @login_required
@@ -49,8 +50,7 @@ def patient_list(request):
         sort=params.get("sort", "patient"),
     )
     page = Paginator(patients, 50).get_page(params.get("page"))
-    visible = visible_center_ids(request.user)
-    centers = Center.objects.all() if visible is None else Center.objects.filter(id__in=visible)
+    centers = center_list(user=request.user)
     run = selectors.run_for_dashboard(None)
     query = params.copy()
     query.pop("page", None)
@@ -65,7 +65,7 @@ def patient_list(request):
             "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
             "params": params,
             "query": query.urlencode(),
-            "can_add": can_write(request.user),
+            "can_add": access.has_writing_role(request.user),
             "nav": "patients",
         },
     )
@@ -73,9 +73,7 @@ def patient_list(request):
 
 @login_required
 def patient_detail(request, patient_id: str):
-    patient = get_object_or_404(
-        Patient.objects.for_user(request.user).select_related("center"), patient_id=patient_id
-    )
+    patient, can_edit = access.patient_for_user(request.user, patient_id)
     timeline = selectors.patient_timeline(patient=patient)
     scans = selectors_record.patient_scans(patient=patient, timeline=timeline)
     return render(
@@ -86,7 +84,7 @@ def patient_detail(request, patient_id: str):
             "timeline": timeline,
             "scans": scans,
             "flags": selectors_record.patient_flags(timeline=timeline, scans=scans),
-            "can_edit": can_edit_center(request.user, patient.center_id),
+            "can_edit": can_edit,
             "series": selectors.patient_series(patient=patient, timeline=timeline),
             "nav": "patients",
         },
@@ -118,7 +116,7 @@ def phenotype_dashboard(request):
     context = {
         "run": run,
         "runs": selectors.recent_runs(),
-        "can_rerun": _may_rerun(request.user),
+        "can_rerun": access.can_rerun(request.user),
         "nav": "phenotypes",
     }
     if run is not None and run.status == "succeeded":
@@ -150,14 +148,10 @@ def comparisons_csv(request, run_id: int):
     return response
 
 
-def _may_rerun(user) -> bool:
-    return user.is_active and (user.is_superuser or user.role == "admin")
-
-
 @login_required
 @require_POST
 def rerun(request):
-    if not _may_rerun(request.user):
+    if not access.can_rerun(request.user):
         raise PermissionDenied("Only administrators start a reanalysis.")
     from analytics.services import clustering_run_request
 

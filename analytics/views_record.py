@@ -13,15 +13,12 @@ from django.utils.safestring import mark_safe
 
 from analytics import selectors, selectors_record
 from analytics.charts import line_chart
+from registry import access
 from registry.models import Patient, Visit
-from registry.models.scoping import can_edit_center
 
 
 def _readable_patient(request, patient_id: str) -> tuple[Patient, bool]:
-    patient = get_object_or_404(
-        Patient.objects.for_user(request.user).select_related("center"), patient_id=patient_id
-    )
-    return patient, can_edit_center(request.user, patient.center_id)
+    return access.patient_for_user(request.user, patient_id)
 
 
 @login_required

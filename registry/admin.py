@@ -2,18 +2,14 @@
 belong to, researchers read only, clinicians and admins edit their own centres."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
+from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry import access, services
 from registry.models import Center, GaitSession, ImportJob, MriScan, Patient, User, Visit
-from registry.models.scoping import (
-    can_edit_center,
-    can_write,
-    is_global_admin,
-    owning_center_id,
-    visible_center_ids,
-)
 
 admin.site.site_header = "MS mobility registry"
 admin.site.site_title = "MS mobility registry"
@@ -26,7 +22,8 @@ def _staff(request) -> bool:
 
 
 class ScopedPermissions:
-    """Object permissions from role and centre, in place of per-model Django perms."""
+    """Object permissions from role and centre (asked of `registry.access`), in place of
+    per-model Django permissions."""
 
     def has_module_permission(self, request):
         return _staff(request)
@@ -34,24 +31,74 @@ class ScopedPermissions:
     def has_view_permission(self, request, obj=None):
         if not _staff(request):
             return False
-        if obj is None or is_global_admin(request.user):
-            return True
-        visible = visible_center_ids(request.user)
-        return owning_center_id(obj) in visible
+        return obj is None or access.can_read_center(request.user, access.owning_center_id(obj))
 
     def has_add_permission(self, request, obj=None):
-        return _staff(request) and can_write(request.user)
+        return _staff(request) and access.has_writing_role(request.user)
 
     def has_change_permission(self, request, obj=None):
-        if not (_staff(request) and can_write(request.user)):
+        if not (_staff(request) and access.has_writing_role(request.user)):
             return False
-        return obj is None or can_edit_center(request.user, owning_center_id(obj))
+        return obj is None or access.can_edit_center(request.user, access.owning_center_id(obj))
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
 
-class ScopedAdmin(ScopedPermissions, SimpleHistoryAdmin):
+class ReadOnlyHistory:
+    """The audit history is for reading. Reverting to an old version is not offered: it
+    would write every field of the old row at once (owning centre included) past the
+    rules of the write services; to restore old values, edit the record. A record the
+    user may not read has no history either: 404, as for one that does not exist."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def _readable_or_404(self, request, object_id) -> None:
+        if access.is_global_admin(request.user):
+            return  # superusers also read the history of deleted records
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, TypeError):
+            found = False
+        if not found:
+            raise Http404("No such record.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._readable_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._readable_or_404(request, object_id)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ServiceWrites:
+    """Saves and deletes, of the record and of its inline rows, go through the write
+    services (rules, access, history under the acting user, the analysis hook)."""
+
+    def save_model(self, request, obj, form, change):
+        services.record_save(user=request.user, record=obj)
+
+    def delete_model(self, request, obj):
+        services.record_delete(user=request.user, record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.record_delete(user=request.user, record=obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.record_delete(user=request.user, record=obj)
+        for obj in instances:
+            services.record_save(user=request.user, record=obj)
+        formset.save_m2m()
+
+
+class ScopedAdmin(ScopedPermissions, ReadOnlyHistory, ServiceWrites, SimpleHistoryAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -59,12 +106,9 @@ class ScopedAdmin(ScopedPermissions, SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
-        if related is Center:
-            visible = visible_center_ids(request.user)
-            kwargs["queryset"] = (
-                Center.objects.all() if visible is None else Center.objects.filter(id__in=visible)
-            )
-        elif hasattr(related.objects, "editable_by"):
+        if hasattr(related.objects, "editable_by"):
+            # Only what the user may write to: another centre's record is not a choice,
+            # exactly like one that does not exist.
             kwargs["queryset"] = related.objects.editable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -121,33 +165,31 @@ class GaitSessionInline(ScopedInline, admin.StackedInline):
 
 
 @admin.register(Center)
-class CenterAdmin(ScopedPermissions, SimpleHistoryAdmin):
+class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
     list_display = ("code", "name", "patient_count")
     search_fields = ("code", "name")
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).annotate(n_patients=Count("patients"))
-        visible = visible_center_ids(request.user)
-        return qs if visible is None else qs.filter(id__in=visible)
+        return (
+            super()
+            .get_queryset(request)
+            .for_user(request.user)
+            .annotate(n_patients=Count("patients"))
+        )
 
     @admin.display(description="patients", ordering="n_patients")
     def patient_count(self, obj):
         return obj.n_patients
 
-    def has_view_permission(self, request, obj=None):
-        if obj is None or is_global_admin(request.user):
-            return _staff(request)
-        return _staff(request) and obj.id in visible_center_ids(request.user)
-
     # Centres are created and renamed by the people who run the whole registry.
     def has_add_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.can_manage_centers(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.can_manage_centers(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.can_manage_centers(request.user)
 
 
 @admin.register(Patient)
@@ -299,19 +341,19 @@ class RegistryUserAdmin(UserAdmin):
     filter_horizontal = ("centers", "groups", "user_permissions")
 
     def has_module_permission(self, request):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)
 
     def has_add_permission(self, request):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("centers")
@@ -353,4 +395,4 @@ class ImportJobAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
     def has_module_permission(self, request):
-        return is_global_admin(request.user)
+        return access.is_global_admin(request.user)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.labels import labelled
-from registry.models import GAIT_FIELDS, Center, GaitSession, MriScan, Patient, Visit
-from registry.models.scoping import visible_center_ids
+from registry.models import GAIT_FIELDS, GaitSession, MriScan, Patient, Visit
+from registry.selectors import center_choices_for_writing
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -39,9 +39,9 @@ class PatientForm(LabelledErrors, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        visible = visible_center_ids(user)
-        centers = Center.objects.all() if visible is None else Center.objects.filter(id__in=visible)
-        self.fields["center"].queryset = centers
+        # Only the centres the user writes in: another centre's code is "not a choice",
+        # the same answer as a code that does not exist.
+        self.fields["center"].queryset = center_choices_for_writing(user=user)
 
 
 class VisitForm(LabelledErrors, forms.ModelForm):

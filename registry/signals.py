@@ -9,3 +9,8 @@ records_imported = Signal()
 # Sent at the end of a bulk write that bypasses per-row save signals (the demo seeding),
 # inside its transaction; no arguments.
 records_seeded = Signal()
+
+# Sent by the write services when clinical values of visits changed (a visit, its gait
+# sessions, the patient's scans or years); keyword argument visit_ids (list of ints).
+# Receivers act once the transaction commits.
+visits_changed = Signal()

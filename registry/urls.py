@@ -4,7 +4,8 @@ from registry import views, views_import
 from registry.views_export import deidentified_export
 
 urlpatterns = [
-    path("patients/new/", views.patient_new, name="patient-new"),
+    # Not under /patients/: every name there may be a pseudonym (even "new").
+    path("new-patient/", views.patient_new, name="patient-new"),
     path("patients/<str:patient_id>/visits/new/", views.visit_edit, name="visit-new"),
     path("patients/<str:patient_id>/edit/", views.patient_edit, name="patient-edit"),
     path(

@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry import access
 from registry.forms import FlagAcknowledgeForm, GaitFormSet, MriForm, PatientForm, VisitForm
 from registry.models import GaitSession, MriScan, Patient, Visit
-from registry.models.scoping import can_edit_center, can_write
 from registry.services import (
     flag_acknowledge,
     patient_create,
@@ -26,20 +26,19 @@ from registry.services import (
 
 
 def _editable_patient(request, patient_id: str) -> Patient:
-    patient = get_object_or_404(Patient.objects.for_user(request.user), patient_id=patient_id)
-    if not can_edit_center(request.user, patient.center_id):
+    patient, can_edit = access.patient_for_user(request.user, patient_id)
+    if not can_edit:
         raise PermissionDenied(_("Your role may read this patient but not edit it."))
     return patient
 
 
 @login_required
 def patient_new(request):
-    if not can_write(request.user):
+    if not access.has_writing_role(request.user):
         raise PermissionDenied(_("Your role may read the registry but not add patients."))
+    # The form offers only the centres the user writes in; the service decides again.
     form = PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        if not can_edit_center(request.user, form.cleaned_data["center"].id):
-            raise PermissionDenied(_("You may not add patients to this centre."))
         patient = patient_create(user=request.user, patient=form.save(commit=False))
         messages.success(request, _("Patient %(id)s added.") % {"id": patient.patient_id})
         return redirect("visit-new", patient_id=patient.patient_id)
@@ -53,8 +52,6 @@ def patient_edit(request, patient_id: str):
     patient = _editable_patient(request, patient_id)
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
-        if not can_edit_center(request.user, form.cleaned_data["center"].id):
-            raise PermissionDenied(_("You may not move patients to this centre."))
         patient = patient_update(user=request.user, patient=form.save(commit=False))
         messages.success(request, _("Patient %(id)s saved.") % {"id": patient.patient_id})
         return redirect("patient-detail", patient_id=patient.patient_id)
@@ -143,7 +140,7 @@ def visit_delete_confirm(request, patient_id: str, visit_id: int):
     visit = get_object_or_404(Visit, pk=visit_id, patient=patient)
     if request.method == "POST":
         day = visit.visit_date
-        visit_delete(user=request.user, visit=visit)
+        visit_delete(user=request.user, visit=visit, with_walks=True)
         messages.success(
             request, _("Visit of %(day)s deleted (kept in the audit history).") % {"day": day}
         )

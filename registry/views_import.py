@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from registry import access
+from registry.access import import_scope
 from registry.importing.jobs import (
     ALLOWED_NAMES,
     ImportRefused,
@@ -20,8 +22,6 @@ from registry.importing.jobs import (
     import_job_errors,
     import_job_list,
 )
-from registry.importing.service import import_scope
-from registry.models.scoping import can_write, is_global_admin
 
 SHOWN_ERRORS = 100
 
@@ -96,8 +96,8 @@ def import_list(request):
         "registry/import_list.html",
         {
             "page": page,
-            "can_import": can_write(request.user),
-            "all_users": is_global_admin(request.user),
+            "can_import": access.can_import(request.user),
+            "all_users": access.is_global_admin(request.user),
             "nav": "imports",
         },
     )

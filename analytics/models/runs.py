@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from registry.models.scoping import ScopedQuerySet
+
 
 class RunStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -195,6 +197,12 @@ class Phenotype(models.Model):
         return f"{self.stable_id} {self.name}"
 
 
+class AssignmentQuerySet(ScopedQuerySet):
+    """Assignments are read with their patient's centre, like the patient itself."""
+
+    center_path = "patient__center"
+
+
 class PhenotypeAssignment(models.Model):
     run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="assignments")
     phenotype = models.ForeignKey(Phenotype, on_delete=models.CASCADE, related_name="assignments")
@@ -214,6 +222,8 @@ class PhenotypeAssignment(models.Model):
         help_text="Assigned with this run's model after the run; the next run replaces it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "patient"]

@@ -29,7 +29,9 @@ def demo_users_ensure(*, reset: bool = False) -> dict[str, str]:
         if user is None:
             user = User(username=username, role=role)
         user.role = role
-        user.is_staff = True
+        # Researchers read through the pages and the API; the admin is for the people
+        # who edit records or run the registry.
+        user.is_staff = role != Role.RESEARCHER
         # The demo administrator also manages users and schedules, so it is a superuser.
         user.is_superuser = role == Role.ADMIN
         password = secrets.token_urlsafe(9)

@@ -22,15 +22,15 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from registry import access
+from registry.access import import_scope
 from registry.importing.service import (
     ALLOWED_NAMES,
     ImportReport,
-    import_scope,
     interchange_order,
     registry_import,
 )
 from registry.models import ImportJob, ImportStatus
-from registry.models.scoping import is_global_admin
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def import_jobs_fail_lost(*, worker: str) -> int:
 def import_job_list(*, user):
     """The jobs a user may see: their own, or every job for a superuser."""
     jobs = ImportJob.objects.select_related("user")
-    return jobs if is_global_admin(user) else jobs.filter(user=user)
+    return access.import_jobs_for_user(jobs, user)
 
 
 def import_job_errors(*, job: ImportJob, limit: int = 100) -> list[str]:

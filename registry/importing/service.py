@@ -30,7 +30,6 @@ from registry.importing.validation import (
     rows,
 )
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
-from registry.models.scoping import can_write, visible_center_ids
 from registry.quality import gait_flags, mri_flags
 from registry.signals import records_imported
 
@@ -104,17 +103,6 @@ def discover(paths: Iterable[str | Path]) -> dict[str, Path]:
     return {
         Path(name).stem: by_name[name] for name in interchange_order(c.name for c in candidates)
     }
-
-
-def import_scope(user) -> set[str] | None:
-    """Centre codes a user may import into (None: every centre, new ones included).
-    Researchers and inactive users may not import at all."""
-    if not can_write(user):
-        raise PermissionError(f"{getattr(user, 'username', user)!r} may not import data")
-    visible = visible_center_ids(user)
-    if visible is None:
-        return None
-    return set(Center.objects.filter(id__in=visible).values_list("code", flat=True))
 
 
 class _Known:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from registry.models.fields import choice_check, choice_errors
+from registry.models.scoping import CenterQuerySet
 
 CENTER_CODE_PATTERN = r"^[A-Z0-9_-]{1,16}$"
 
@@ -27,6 +28,8 @@ class Center(models.Model):
     )
     name = models.CharField(max_length=128, blank=True)
     history = HistoricalRecords()
+
+    objects = CenterQuerySet.as_manager()
 
     class Meta:
         verbose_name = "centre"

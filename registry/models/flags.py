@@ -4,6 +4,29 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from registry.models.measurements import GaitSession, MriScan
+from registry.models.scoping import ScopedQuerySet
+
+
+class FlagAcknowledgementQuerySet(ScopedQuerySet):
+    """An acknowledgement is read and written with the record it is about."""
+
+    def _within(self, center_ids):
+        if center_ids is None:
+            return self
+        return self.filter(
+            Q(gait_session__visit__patient__center__in=center_ids)
+            | Q(mri_scan__patient__center__in=center_ids)
+        )
+
+    def for_user(self, user):
+        from registry import access
+
+        return self._within(access.readable_center_ids(user))
+
+    def editable_by(self, user):
+        from registry import access
+
+        return self._within(access.editable_center_ids(user))
 
 
 class FlagAcknowledgement(models.Model):
@@ -35,6 +58,8 @@ class FlagAcknowledgement(models.Model):
     )
     acknowledged_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+
+    objects = FlagAcknowledgementQuerySet.as_manager()
 
     class Meta:
         constraints = [

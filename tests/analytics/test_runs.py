@@ -18,7 +18,8 @@ from analytics.features import cohort_frame
 from analytics.models import ClusteringRun, PhenotypeAssignment, RunStatus
 from registry.demo.seeding import demo_cohort_seed
 from registry.models import Patient
-from tests.factories import GaitSessionFactory, VisitFactory
+from registry.services import gait_session_create
+from tests.factories import GaitSessionFactory, UserFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,20 +100,21 @@ def test_a_new_visit_gets_a_provisional_phenotype_without_a_rerun(
         run = published
         patient = Patient.objects.order_by("patient_id").first()
         visit = VisitFactory(patient=patient, visit_date=datetime.date(2025, 10, 1))
+        # A slow, short-stepped, irregular walk (0.5 m/s at 84 steps/min).
+        walk = GaitSessionFactory.build(
+            visit=visit,
+            velocity_m_s=0.5,
+            cadence_steps_min=84.0,
+            stride_length_m=0.714,
+            step_length_m=0.357,
+            double_support_pct=36.0,
+            swing_pct=32.0,
+            stance_pct=68.0,
+            stride_length_cv_pct=11.0,
+            stride_time_cv_pct=9.0,
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            # A slow, short-stepped, irregular walk (0.5 m/s at 84 steps/min).
-            GaitSessionFactory(
-                visit=visit,
-                velocity_m_s=0.5,
-                cadence_steps_min=84.0,
-                stride_length_m=0.714,
-                step_length_m=0.357,
-                double_support_pct=36.0,
-                swing_pct=32.0,
-                stance_pct=68.0,
-                stride_length_cv_pct=11.0,
-                stride_time_cv_pct=9.0,
-            )
+            gait_session_create(user=UserFactory(is_superuser=True), session=walk)
         assignment = PhenotypeAssignment.objects.get(visit=visit)
     finally:
         app.conf.task_always_eager = False

@@ -78,6 +78,7 @@ def test_demo_logins_exist_once_per_role_and_print_passwords_once():
     assert clinician.check_password(created["demo-clinician"])
     assert clinician.role == "clinician" and clinician.centers.count() == 3
     assert User.objects.get(username="demo-admin").is_superuser
+    assert not User.objects.get(username="demo-researcher").is_staff
     out = StringIO()
     call_command("demo_users", stdout=out)
     assert "already exist" in out.getvalue()

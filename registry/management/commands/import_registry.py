@@ -3,7 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from registry.importing.service import import_scope, registry_import
+from registry.access import import_scope
+from registry.importing.service import registry_import
 from registry.models import Center, User
 
 
