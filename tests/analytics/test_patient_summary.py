@@ -48,7 +48,8 @@ def test_course_filter_follows_the_latest_visit_saved_and_deleted(superuser_clie
     later = Visit(
         patient=patient, visit_date=datetime.date(2022, 1, 1), disease_course="SPMS", edss=6.0
     )
-    visit_save(user=None, visit=later, walks=[], removed=[], scan=None)
+    admin_user = UserFactory(role=Role.ADMIN, is_superuser=True)
+    visit_save(user=admin_user, visit=later, walks=[], removed=[], scan=None)
     assert _codes(superuser_client, course="RRMS") == []
     assert _codes(superuser_client, course="SPMS", edss_min="6") == ["SYN-CRS01"]
     assert PatientSummary.objects.get(patient=patient).n_visits == 2
