@@ -10,7 +10,6 @@ failure leaves the previous results current.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import logging
@@ -40,6 +39,7 @@ from analytics.models import (
 )
 from analytics.results import comparison_rows, phenotype_rows, run_result_fields
 from analytics.summaries import patient_summaries_refresh
+from registry import leases
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,6 @@ MIN_PATIENTS = 20
 
 class RunRefused(Exception):
     """A run could not start for a reason the user should read (not a crash)."""
-
-
-def _stale_after() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.CLUSTERING_TIME_LIMIT + 60)
 
 
 def clustering_run_create(
@@ -116,25 +112,18 @@ def _queue(run_id: int) -> None:
         )
 
 
-def clustering_runs_fail_stale(*, worker: str | None = None) -> int:
-    """Mark runs that can no longer finish as failed: those of a worker that has just
-    restarted (it lost them when it died) and any running longer than the hard limit."""
-    now = timezone.now()
-    stale = ClusteringRun.objects.filter(status=RunStatus.RUNNING)
-    if worker is not None:
-        stale = stale.filter(worker=worker)
-        reason = f"The worker {worker} stopped during the run (found on its restart)."
-    else:
-        stale = stale.filter(started_at__lt=now - _stale_after())
-        reason = "The run exceeded its time limit without finishing (worker lost)."
-    return stale.update(status=RunStatus.FAILED, finished_at=now, error=reason)
+def clustering_runs_fail_lost() -> list[int]:
+    """Fail runs whose worker stopped renewing their lease; the previous results stay."""
+    return leases.leases_fail_expired(ClusteringRun, message=ClusteringRun.lost_message())
 
 
-def _claim(run_id: int, worker: str) -> bool:
+def _claim(run_id: int, worker: str) -> str:
+    """The lease token of the claimed run, or "" (another delivery has it, or another
+    run is running and this one is recorded as skipped)."""
     try:
         with transaction.atomic():
-            claimed = ClusteringRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
-                status=RunStatus.RUNNING, started_at=timezone.now(), worker=worker
+            token = leases.lease_claim(
+                ClusteringRun, run_id, from_status=RunStatus.PENDING, worker=worker
             )
     except IntegrityError:
         other = ClusteringRun.objects.filter(status=RunStatus.RUNNING).first()
@@ -146,12 +135,14 @@ def _claim(run_id: int, worker: str) -> bool:
                 "only one reanalysis runs at a time."
             ),
         )
-        return False
-    return bool(claimed)
+        return ""
+    return token
 
 
-def _finish(run_id: int, **fields) -> None:
-    ClusteringRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), **fields)
+def _finish(run_id: int, token: str, **fields) -> None:
+    ClusteringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, lease_token=token).update(
+        finished_at=timezone.now(), lease_expires_at=None, **fields
+    )
 
 
 def _config(run: ClusteringRun) -> PipelineConfig:
@@ -193,9 +184,18 @@ def _previous_model(run: ClusteringRun | None) -> PreviousModel | None:
 
 
 def clustering_run_execute(*, run_id: int, worker: str = "") -> ClusteringRun:
-    clustering_runs_fail_stale()
-    if not _claim(run_id, worker):
+    """Claim a pending run (failing lost ones first), compute it while a heartbeat renews
+    its lease, and publish it only if the lease is still held."""
+    clustering_runs_fail_lost()
+    token = _claim(run_id, worker)
+    if not token:
         return ClusteringRun.objects.get(pk=run_id)
+    with leases.Heartbeat(ClusteringRun, run_id, token):
+        _compute(run_id, token)
+    return ClusteringRun.objects.get(pk=run_id)
+
+
+def _compute(run_id: int, token: str) -> None:
     run = ClusteringRun.objects.get(pk=run_id)
     try:
         timings = {}
@@ -212,6 +212,7 @@ def clustering_run_execute(*, run_id: int, worker: str = "") -> ClusteringRun:
         ):
             _finish(
                 run_id,
+                token,
                 status=RunStatus.SKIPPED,
                 input_fingerprint=fingerprint,
                 n_input=len(cohort.frame),
@@ -219,7 +220,7 @@ def clustering_run_execute(*, run_id: int, worker: str = "") -> ClusteringRun:
                 "its phenotypes stay current.",
                 timings=timings,
             )
-            return ClusteringRun.objects.get(pk=run_id)
+            return
         if len(cohort.frame) < MIN_PATIENTS:
             raise RunRefused(
                 f"Only {len(cohort.frame)} patients have a comfortable-speed gait session; "
@@ -227,18 +228,21 @@ def clustering_run_execute(*, run_id: int, worker: str = "") -> ClusteringRun:
             )
         result = run_pipeline(cohort.frame, config=config, previous=_previous_model(last))
         timings.update(result.timings)
-        _publish(run, cohort, result, fingerprint, timings)
+        _publish(run, token, cohort, result, fingerprint, timings)
     except TRANSIENT_ERRORS:
         # Give the run back so the task's retry can claim it again.
-        ClusteringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            status=RunStatus.PENDING, started_at=None, worker=""
+        ClusteringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, lease_token=token).update(
+            status=RunStatus.PENDING, **leases.lease_release_fields()
         )
         raise
+    except leases.LeaseLost:
+        log.warning("clustering run %s was failed as lost; its results are dropped", run_id)
     except Exception as exc:
         log.exception("clustering run %s failed", run_id)
         detail = str(exc) if isinstance(exc, RunRefused) else traceback.format_exc(limit=8)
-        _finish(run_id, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{detail}")
-    return ClusteringRun.objects.get(pk=run_id)
+        _finish(
+            run_id, token, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{detail}"
+        )
 
 
 def _engine_fingerprint(frame, config) -> str:
@@ -249,8 +253,16 @@ def _engine_fingerprint(frame, config) -> str:
 
 @transaction.atomic
 def _publish(
-    run: ClusteringRun, cohort, result: PipelineResult, fingerprint: str, timings: dict
+    run: ClusteringRun,
+    token: str,
+    cohort,
+    result: PipelineResult,
+    fingerprint: str,
+    timings: dict,
 ) -> None:
+    # Locks the run row until the commit: a sweep cannot fail it half-way, and a run
+    # already failed as lost publishes nothing.
+    leases.lease_fence(ClusteringRun, run.pk, token)
     started = time.perf_counter()
     phenotypes = phenotype_rows(run, result)
     Phenotype.objects.bulk_create(phenotypes.values())
@@ -272,6 +284,7 @@ def _publish(
     ClusteringRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
         finished_at=timezone.now(),
+        lease_expires_at=None,
         input_fingerprint=fingerprint,
         exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
         timings=timings,

@@ -1,7 +1,6 @@
 """Thin Celery tasks: plain ids and values in, a service call, nothing else."""
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.conf import settings
 
 from analytics import services
@@ -35,10 +34,3 @@ def recluster_cohort(self, run_id: int | None = None, trigger: str = "schedule",
 def assign_provisional(visit_id: int):
     assignment = services.visit_assign_provisional(visit_id=visit_id)
     return assignment.pk if assignment else None
-
-
-@worker_ready.connect
-def _fail_runs_lost_by_this_worker(sender=None, **kwargs):
-    # A worker that starts under a name can no longer be computing anything: runs it
-    # held when it died are marked failed, and the previous results stay current.
-    services.clustering_runs_fail_stale(worker=sender.hostname)

@@ -257,6 +257,25 @@ ANALYTICS_THREADS = _whole_number("ANALYTICS_THREADS", "1", 1)
 # kills a worker stuck past it, and the restarted worker fails the job.
 IMPORT_SOFT_TIME_LIMIT = int(os.environ.get("IMPORT_SOFT_TIME_LIMIT", "3600"))
 IMPORT_TIME_LIMIT = int(os.environ.get("IMPORT_TIME_LIMIT", "3660"))
+# Long jobs (reanalysis runs, upload imports) hold a lease on their row that a heartbeat
+# renews every JOB_HEARTBEAT_SECONDS; a job whose lease is older than JOB_LEASE_SECONDS has
+# lost its worker and is failed by the next claimant or by the sweep every
+# JOB_SWEEP_SECONDS (a lost import's uploaded files are deleted then).
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "20"))
+JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "60"))
+if not 0 < JOB_HEARTBEAT_SECONDS < JOB_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        f"JOB_HEARTBEAT_SECONDS = {JOB_HEARTBEAT_SECONDS} is outside the allowed range "
+        f"0 … JOB_LEASE_SECONDS ({JOB_LEASE_SECONDS}), both exclusive."
+    )
+CELERY_BEAT_SCHEDULE = {
+    "fail lost jobs": {
+        "task": "registry.fail_lost_jobs",
+        "schedule": JOB_SWEEP_SECONDS,
+        "options": {"expires": JOB_SWEEP_SECONDS},
+    },
+}
 # An import that changed visits, gait sessions or MRI scans queues a reanalysis.
 RECLUSTER_AFTER_IMPORT = env_bool("RECLUSTER_AFTER_IMPORT", True)
 # Error reports of upload imports quote cells of the files; they are deleted after this.

@@ -1,10 +1,15 @@
 """Thin Celery tasks of the registry: plain ids in, a service call, nothing else."""
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
+from registry import leases
 from registry.importing import jobs
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -19,8 +24,16 @@ def import_files(self, job_id: str):
     return {"job_id": job_id, "status": job.status if job else None}
 
 
+@shared_task(name="registry.fail_lost_jobs", soft_time_limit=120, time_limit=150)
+def fail_lost_jobs():
+    """The periodic sweep: fail runs and imports whose worker stopped renewing the lease."""
+    return leases.jobs_fail_lost()
+
+
 @worker_ready.connect
-def _fail_imports_lost_by_this_worker(sender=None, **kwargs):
-    # Imports this worker held when it died can no longer finish: fail them and delete
-    # their uploaded files.
-    jobs.import_jobs_fail_lost(worker=sender.hostname)
+def _fail_lost_jobs_on_start(sender=None, **kwargs):
+    # A (re)started worker sweeps at once rather than waiting for the beat.
+    try:
+        leases.jobs_fail_lost()
+    except Exception:
+        log.exception("could not sweep lost jobs at worker start")

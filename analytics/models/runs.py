@@ -4,6 +4,9 @@ rows, and "current phenotypes" is a query for the latest succeeded run."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+
+from registry.models.jobs import LeasedJob
 
 from registry.models.scoping import ScopedQuerySet
 
@@ -55,7 +58,9 @@ class ClusteringRunQuerySet(models.QuerySet):
         return self.succeeded().order_by("-finished_at", "-id").values_list("pk", flat=True).first()
 
 
-class ClusteringRun(models.Model):
+class ClusteringRun(LeasedJob):
+    failure_field = "error"
+
     status = models.CharField(
         max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
     )
@@ -115,7 +120,6 @@ class ClusteringRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     skipped_reason = models.TextField(blank=True)
     error = models.TextField(blank=True)
-    worker = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -161,6 +165,13 @@ class ClusteringRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @classmethod
+    def lost_message(cls) -> str:
+        return gettext(
+            "The worker stopped during the run (no heartbeat for %(seconds)s s); the previous "
+            "phenotypes stay current."
+        ) % {"seconds": settings.JOB_LEASE_SECONDS}
 
     @property
     def duration_s(self) -> float | None:

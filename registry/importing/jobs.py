@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from registry import access
+from registry import access, leases
 from registry.access import import_scope
 from registry.importing.service import (
     ALLOWED_NAMES,
@@ -120,7 +120,7 @@ def _queue(job_id) -> None:
             "nothing was imported. Please upload the files again later.",
         )
         if failed:
-            _delete_uploads(job_id)
+            import_uploads_delete(job_id)
 
 
 class _Progress:
@@ -165,34 +165,38 @@ class _Progress:
 
 
 def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
-    """Run a queued job once: claim it (queued -> running; another delivery of the same
-    job finds it claimed and does nothing), import, record the outcome, delete the
-    uploaded files."""
+    """Run a queued job once: claim it with a lease (queued -> running; another delivery
+    of the same job finds it claimed and does nothing), import while a heartbeat renews
+    the lease, record the outcome, delete the uploaded files.
+
+    The import commits only if the job still holds its lease (`lease_fence`): a job that
+    the sweep failed as lost meanwhile writes nothing."""
     started_inside_transaction = connection.in_atomic_block
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), worker=worker
-    )
-    if not claimed:
+    leases.leases_fail_expired(ImportJob, message=ImportJob.lost_message())
+    token = leases.lease_claim(ImportJob, job_id, from_status=ImportStatus.QUEUED, worker=worker)
+    if not token:
         return ImportJob.objects.filter(pk=job_id).first()
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     progress = _Progress(job.pk, separate_connection=not started_inside_transaction)
-    try:
-        report = registry_import(
-            paths=[job_directory(job.pk) / UPLOADS],
-            dry_run=job.dry_run,
-            allowed_centers=import_scope(job.user),
-            user=job.user,
-            progress=progress,
-        )
-        if report.errors:
-            _write_error_report(error_report_path(job), report)
-        outcome = _outcome(report)
-    except Exception as exc:
-        log.exception("import %s failed", job.pk)
-        outcome = {"status": ImportStatus.FAILED, "message": _failure_message(exc)}
-    finally:
-        _delete_uploads(job.pk)
-    _finish(job.pk, progress, **outcome)
+    with leases.Heartbeat(ImportJob, job.pk, token):
+        try:
+            report = registry_import(
+                paths=[job_directory(job.pk) / UPLOADS],
+                dry_run=job.dry_run,
+                allowed_centers=import_scope(job.user),
+                user=job.user,
+                progress=progress,
+                before_commit=lambda: leases.lease_fence(ImportJob, job.pk, token),
+            )
+            if report.errors:
+                _write_error_report(error_report_path(job), report)
+            outcome = _outcome(report)
+        except Exception as exc:
+            log.exception("import %s failed", job.pk)
+            outcome = {"status": ImportStatus.FAILED, "message": _failure_message(exc)}
+        finally:
+            import_uploads_delete(job.pk)
+        _finish(job.pk, token, progress, **outcome)
     # Retention without a separate schedule: each finished import clears reports past it.
     try:
         import_reports_purge()
@@ -224,9 +228,10 @@ def _failure_message(exc: Exception) -> str:
     return text if len(text) <= MESSAGE_LENGTH else text[: MESSAGE_LENGTH - 1] + "…"
 
 
-def _finish(job_id, progress: _Progress, **outcome) -> None:
-    ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
+def _finish(job_id, token: str, progress: _Progress, **outcome) -> None:
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, lease_token=token).update(
         finished_at=timezone.now(),
+        lease_expires_at=None,
         stage=progress.stage,
         rows_done=progress.done,
         rows_total=progress.total,
@@ -253,7 +258,8 @@ def _write_error_report(path: Path, report: ImportReport) -> None:
             )
 
 
-def _delete_uploads(job_id) -> None:
+def import_uploads_delete(job_id) -> None:
+    """Delete the uploaded data files of a job (its error report stays)."""
     folder = job_directory(job_id) / UPLOADS
     try:
         shutil.rmtree(folder)
@@ -282,25 +288,6 @@ def import_reports_purge(*, older_than_days: int | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             deleted += 1
     return deleted
-
-
-def import_jobs_fail_lost(*, worker: str) -> int:
-    """A worker starting under a name no longer runs anything: jobs it held when it
-    stopped are failed (their import's transaction died with it) and their uploads go."""
-    lost = list(
-        ImportJob.objects.filter(status=ImportStatus.RUNNING, worker=worker).values_list(
-            "pk", flat=True
-        )
-    )
-    for job_id in lost:
-        ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
-            status=ImportStatus.FAILED,
-            finished_at=timezone.now(),
-            message=f"The worker {worker} stopped during the import; nothing was imported. "
-            "Please upload the files again.",
-        )
-        _delete_uploads(job_id)
-    return len(lost)
 
 
 # --- Reads -----------------------------------------------------------------------------

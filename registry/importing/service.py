@@ -337,7 +337,10 @@ def registry_import(
     allowed_centers: set[str] | None = None,
     user=None,
     progress: Progress | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> ImportReport:
+    """Validate, then write everything or nothing. `before_commit` runs last inside the
+    writing transaction; an exception from it rolls the whole import back."""
     files = discover(paths)
     report = ImportReport(files={k: p.name for k, p in files.items()}, dry_run=dry_run)
     report.counts = {kind: Counts() for kind in files}
@@ -356,14 +359,14 @@ def registry_import(
                 order = {report.files[kind]: n for n, kind in enumerate(files)}
                 report.errors.sort(key=lambda e: (order.get(e.file, 0), e.line))
                 return report
-            _write(files, stages, report, user, tick)
+            _write(files, stages, report, user, tick, before_commit)
     finally:
         for stage in stages.values():
             stage.close()
     return report
 
 
-def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
+def _write(files, stages, report: ImportReport, user, tick: _Ticker, before_commit) -> None:
     reason = "import: " + ", ".join(report.files.values())
     tick.start("writing")
     with transaction.atomic():
@@ -379,9 +382,13 @@ def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
         else:
             history = {"default_user": user, "default_change_reason": reason}
             _orm_write(files, report, history, tick)
+        # Progress first: after `before_commit` (which may lock the job row) the
+        # transaction only commits.
+        tick.finish()
         if report.dry_run:
             transaction.set_rollback(True)
-        elif any(
+            return
+        if any(
             report.counts[kind].created + report.counts[kind].updated
             for kind in ("centers", "patients", "visits", "gait", "mri")
             if kind in report.counts
@@ -389,7 +396,8 @@ def _write(files, stages, report: ImportReport, user, tick: _Ticker) -> None:
             transaction.on_commit(
                 lambda: records_imported.send(sender=ImportReport, report=report, user=user)
             )
-    tick.finish()
+        if before_commit is not None:
+            before_commit()
 
 
 def _orm_write(files: dict[str, Path], report: ImportReport, history: dict, tick) -> None:

@@ -13,8 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry.models.fields import choice_check
+from registry.models.jobs import LeasedJob
 
 
 class ImportStatus(models.TextChoices):
@@ -28,7 +30,7 @@ class ImportStatus(models.TextChoices):
 FINISHED = [ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED]
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     Status = ImportStatus
     FINISHED = FINISHED
 
@@ -57,7 +59,6 @@ class ImportJob(models.Model):
     )
     error_count = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True, help_text="Why a failed job failed.")
-    worker = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -82,6 +83,20 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {str(self.id)[:8]} ({self.status})"
+
+    @classmethod
+    def lost_message(cls) -> str:
+        return gettext(
+            "The worker stopped during the import (no heartbeat for %(seconds)s s); nothing "
+            "was imported. Please upload the files again."
+        ) % {"seconds": settings.JOB_LEASE_SECONDS}
+
+    @classmethod
+    def lease_lost(cls, pk) -> None:
+        # Patient data does not stay on disk for a job that can no longer run.
+        from registry.importing.jobs import import_uploads_delete
+
+        import_uploads_delete(pk)
 
     @property
     def is_finished(self) -> bool:

@@ -1,6 +1,7 @@
 """Claiming a run: who may compute, when a run is refused or failed without computing.
 None of these needs a cohort (the ones that do are in test_runs.py)."""
 
+import datetime
 import threading
 
 import pytest
@@ -31,15 +32,19 @@ def test_a_second_run_is_refused_while_one_is_running():
     assert f"Run {busy.pk} was already running" in second.skipped_reason
 
 
-def test_runs_held_by_a_restarted_worker_are_failed():
-    run = services.clustering_run_create(trigger="schedule")
-    ClusteringRun.objects.filter(pk=run.pk).update(
-        status="running", started_at=timezone.now(), worker="worker-1@host"
+def test_a_run_with_a_live_lease_is_not_failed_and_the_next_one_is_skipped():
+    busy = services.clustering_run_create(trigger="schedule")
+    ClusteringRun.objects.filter(pk=busy.pk).update(
+        status="running",
+        started_at=timezone.now(),
+        worker="worker-1@host",
+        lease_token="x" * 32,
+        lease_expires_at=timezone.now() + datetime.timedelta(minutes=1),
     )
-    assert services.clustering_runs_fail_stale(worker="worker-2@host") == 0
-    assert services.clustering_runs_fail_stale(worker="worker-1@host") == 1
-    run.refresh_from_db()
-    assert run.status == RunStatus.FAILED and "worker-1@host stopped" in run.error
+    second = services.clustering_run_request(**FAST)
+    assert second.status == RunStatus.SKIPPED and f"Run {busy.pk}" in second.skipped_reason
+    busy.refresh_from_db()
+    assert busy.status == RunStatus.RUNNING
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +65,7 @@ def test_two_concurrent_claims_give_one_running_run(on_postgres):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results.values()) == [False, True]
+    assert sorted(bool(token) for token in results.values()) == [False, True]
     statuses = sorted(ClusteringRun.objects.values_list("status", flat=True))
     assert statuses == ["running", "skipped"]
     assert connection.vendor == "postgresql"

@@ -78,14 +78,20 @@ def test_a_failure_keeps_the_previous_results_current(published, monkeypatch):
     assert ClusteringRun.objects.current() == good
 
 
-def test_a_run_stuck_past_its_time_limit_is_failed_by_the_next_one(published):
+def test_a_run_whose_lease_expired_is_failed_by_the_next_one_whatever_its_worker(published):
     stuck = services.clustering_run_create(trigger="schedule")
-    long_ago = timezone.now() - datetime.timedelta(days=1)
-    ClusteringRun.objects.filter(pk=stuck.pk).update(status="running", started_at=long_ago)
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    ClusteringRun.objects.filter(pk=stuck.pk).update(
+        status="running",
+        started_at=long_ago,
+        worker="gone@old-container",
+        lease_token="x" * 32,
+        lease_expires_at=long_ago,
+    )
     GaitSessionFactory()  # the input changes, so the fresh run computes instead of skipping
     fresh = services.clustering_run_request(**FAST)
     stuck.refresh_from_db()
-    assert stuck.status == RunStatus.FAILED and "time limit" in stuck.error
+    assert stuck.status == RunStatus.FAILED and "no heartbeat" in stuck.error
     assert fresh.status == RunStatus.SUCCEEDED
 
 

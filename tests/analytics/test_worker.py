@@ -21,6 +21,8 @@ from registry.demo.seeding import demo_cohort_seed
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_NAME = "registry-itest@localhost"
+# Short leases so that a lost job is failed within seconds in these tests.
+FAST_LEASES = {"JOB_LEASE_SECONDS": "4", "JOB_HEARTBEAT_SECONDS": "1", "JOB_SWEEP_SECONDS": "2"}
 
 
 def _database_url() -> str:
@@ -31,9 +33,18 @@ def _database_url() -> str:
 
 
 class Worker:
-    def __init__(self, redis_url: str, log_path: Path, *, beat: bool = False) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        log_path: Path,
+        *,
+        beat: bool = False,
+        env: dict | None = None,
+        name: str = WORKER_NAME,
+    ) -> None:
         env = {
             **os.environ,
+            **(env or {}),
             "DATABASE_URL": _database_url(),
             "REDIS_URL": redis_url,
             "CELERY_BROKER_URL": redis_url,
@@ -47,7 +58,7 @@ class Worker:
             "config",
             "worker",
             "-n",
-            WORKER_NAME,
+            name,
             "--concurrency=1",
             "--loglevel=INFO",
             "--without-gossip",
@@ -130,18 +141,25 @@ def test_killing_the_worker_mid_run_fails_the_run_and_keeps_previous_results(
     demo_cohort_seed(n_patients=400, seed=5)
     previous = services.clustering_run_request(trigger="command", bootstrap=5, sync=True)
     assert previous.status == RunStatus.SUCCEEDED
-    worker = Worker(clean_broker, tmp_path / "worker.log")
+    worker = Worker(clean_broker, tmp_path / "worker.log", env=FAST_LEASES)
     try:
         worker.wait_ready()
         # Many bootstrap resamples and a new seed: long enough to be caught mid-run.
         slow = services.clustering_run_request(trigger="web", bootstrap=1000, seed=99)
         _wait_for(slow.pk, {"running"}, 60, worker)
         worker.kill()
-        restarted = Worker(clean_broker, tmp_path / "worker2.log")
+        # Recreated under another name (a new container): the lease, not the name, tells.
+        restarted = Worker(
+            clean_broker,
+            tmp_path / "worker2.log",
+            beat=True,
+            env=FAST_LEASES,
+            name="registry-itest-2@elsewhere",
+        )
         try:
             restarted.wait_ready()
             failed = _wait_for(slow.pk, {"failed"}, 60, restarted)
-            assert "stopped during the run" in failed.error
+            assert "no heartbeat" in failed.error
         finally:
             restarted.kill()
     finally:

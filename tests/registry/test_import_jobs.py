@@ -267,16 +267,6 @@ def test_a_task_queue_outage_fails_the_job_instead_of_leaving_it_queued(
     assert _files_left(root) == []
 
 
-def test_jobs_of_a_worker_that_died_are_failed_when_it_restarts(root, clinician):
-    job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
-    ImportJob.objects.filter(pk=job.pk).update(status="running", worker="w1@host")
-    assert jobs.import_jobs_fail_lost(worker="w2@host") == 0
-    assert jobs.import_jobs_fail_lost(worker="w1@host") == 1
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "stopped during the import" in job.message
-    assert _files_left(root) == []
-
-
 def test_users_see_their_own_imports_and_superusers_everyone_s(root, clinician):
     job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
     jobs.import_job_run(job_id=job.pk)

@@ -1,0 +1,43 @@
+"""What every long job row (a reanalysis run, an upload import) carries so that a lost
+worker cannot leave it "running": who holds it and until when.
+
+The process running a job holds a lease on its row and a heartbeat renews it; a job whose
+lease has expired is failed by the next claimant or the periodic sweep, whatever the name
+of the worker that held it (`registry.leases`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LeasedJob(models.Model):
+    # Status values shared by every job kind.
+    RUNNING = "running"
+    FAILED = "failed"
+    # The text field that says why a failed job failed.
+    failure_field = "message"
+
+    worker = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Process that holds the lease (for operators)."
+    )
+    lease_token = models.CharField(
+        max_length=32, blank=True, help_text="Identifies the holder of the current lease."
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Failed as lost once this has passed."
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def lost_message(cls) -> str:
+        """Why a job whose lease expired was failed (stored in `failure_field`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def lease_lost(cls, pk) -> None:
+        """Clean-up after a lost job was failed by someone other than its holder."""
