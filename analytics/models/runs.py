@@ -7,7 +7,6 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from registry.models.jobs import LeasedJob
-
 from registry.models.scoping import ScopedQuerySet
 
 
