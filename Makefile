@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check bench clean-db venv
+.PHONY: run test lint format check bench clean-db venv messages
 
 venv: $(VENV)/.installed
 
@@ -40,6 +40,15 @@ check: venv
 
 bench: venv
 	$(PY) -m bench
+
+## Refresh the German catalogue after changing marked strings (needs gettext), translate
+## the new entries in locale/de/LC_MESSAGES/django.po, then run it again to compile.
+## The compiled .mo is committed, so `make run` speaks German without gettext installed.
+messages: venv
+	$(PY) manage.py makemessages -l de --no-location --no-obsolete \
+		--ignore='.venv/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='var/*' \
+		--ignore='bench/*' --ignore='artifacts/*'
+	$(PY) manage.py compilemessages -l de --ignore='.venv/*'
 
 ## Remove the embedded database and broker folder (the demo cohort is re-seeded by `make run`).
 clean-db:

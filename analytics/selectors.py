@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
 from registry.flags import flags_shown, open_gait_flag_count
@@ -213,6 +214,21 @@ def phenotype_profiles(*, run: ClusteringRun) -> dict:
     }
 
 
+def profile_rows(*, profiles: dict) -> list[dict]:
+    """The profile plot's numbers as table rows (one per feature), its text alternative."""
+    return [
+        {"feature": feature, "values": [s["z"][i] for s in profiles["series"]]}
+        for i, feature in enumerate(profiles["features"])
+    ]
+
+
+# What a person reads for each measure (the keys stay the same in every language).
+SERIES_LABELS = {
+    "gait speed (m/s)": gettext_lazy("gait speed (m/s)"),
+    "EDSS": gettext_lazy("EDSS"),
+    "BPF": gettext_lazy("BPF"),
+    "T2 lesion volume (ml)": gettext_lazy("T2 lesion volume (ml)"),
+}
 # Per measure: bounds of its scale and the narrowest y span worth showing.
 SERIES_SCALES = {
     "gait speed (m/s)": {"floor": 0.0, "ceiling": 3.0, "min_span": 0.4},
@@ -249,6 +265,7 @@ def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
     for name, points in raw.items():
         days = date_range([d for d, _ in points]) if points else None
         series[name] = {
+            "label": str(SERIES_LABELS[name]),
             "points": [{"date": d.isoformat(), "value": v} for d, v in points],
             "y_range": value_range([v for _, v in points], **SERIES_SCALES[name]),
             "x_range": [days[0].isoformat(), days[1].isoformat()] if days else None,

@@ -121,11 +121,13 @@ def phenotype_dashboard(request):
     }
     if run is not None and run.status == "succeeded":
         phenotypes, rows = selectors.comparison_table(run=run)
+        profiles = selectors.phenotype_profiles(run=run)
         context.update(
             phenotypes=phenotypes,
             rows=rows,
             pca=selectors.pca_points(run=run, user=request.user),
-            profiles=selectors.phenotype_profiles(run=run),
+            profiles=profiles,
+            profile_rows=selectors.profile_rows(profiles=profiles),
             transitions=selectors.transitions(run=run, user=request.user),
         )
         other = selectors.run_for_dashboard(compare_id) if compare_id else None

@@ -18,6 +18,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page (the admin's too).
     path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
+    # set_language: the header's language switcher posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -21,7 +21,7 @@
     });
     var ev = pca.explained || [];
     Plotly.newPlot("pca-plot", traces, merge(layoutBase, {
-      title: { text: "PC1 × PC2 (arrows: loadings × " + scale + ")", font: { size: 13 } },
+      title: { text: document.getElementById("pca-plot").dataset.title || "PC1 × PC2", font: { size: 13 } },
       xaxis: { title: "PC1" + (ev[0] ? " (" + (100 * ev[0]).toFixed(1) + " %)" : ""), zeroline: true },
       yaxis: { title: "PC2" + (ev[1] ? " (" + (100 * ev[1]).toFixed(1) + " %)" : ""), zeroline: true },
       annotations: annotations, legend: { orientation: "h", y: -0.2 }
@@ -35,7 +35,7 @@
                mode: "lines+markers", type: "scatter" };
     });
     Plotly.newPlot("profile-plot", lines, merge(layoutBase, {
-      title: { text: "Phenotype profiles (z-scored feature means)", font: { size: 13 } },
+      title: { text: document.getElementById("profile-plot").dataset.title || "", font: { size: 13 } },
       yaxis: { title: "z", zeroline: true }, xaxis: { tickangle: -35, automargin: true },
       legend: { orientation: "h", y: -0.45 }
     }), config);
@@ -45,14 +45,18 @@
   if (series) {
     Object.keys(series).forEach(function (name, i) {
       var el = document.getElementById("patient-plot-" + i), s = series[name];
-      if (!el || !s.points.length) { if (el) el.innerHTML = '<p class="muted">' + name + ": no values</p>"; return; }
+      var label = s.label || name;
+      if (!el || !s.points.length) {
+        if (el) { var p = document.createElement("p"); p.className = "muted"; p.textContent = el.dataset.empty || label; el.appendChild(p); }
+        return;
+      }
       // Fixed ranges from the server: one visit is a dot mid-axis with dates as dates,
       // not a millisecond-wide axis.
       Plotly.newPlot(el, [{ x: s.points.map(function (p) { return p.date; }),
                             y: s.points.map(function (p) { return p.value; }),
                             mode: s.points.length > 1 ? "lines+markers" : "markers", type: "scatter",
                             marker: { size: 8 }, name: name }],
-        merge(layoutBase, { title: { text: name, font: { size: 13 } }, height: 240, showlegend: false,
+        merge(layoutBase, { title: { text: label, font: { size: 13 } }, height: 240, showlegend: false,
                             xaxis: { type: "date", range: s.x_range, tickformat: "%Y-%m", nticks: 6 },
                             yaxis: { range: s.y_range } }), config);
     });

@@ -16,7 +16,7 @@ def _login(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
 
@@ -38,7 +38,10 @@ def test_clinician_adds_a_visit_and_sees_it_on_the_patient_page(page, live_serve
     page.fill("#id_gait-0-stride_length_m", "1.12")
     shot(page, "visit-form")
     page.click("text=Save visit")
-    page.wait_for_url(f"**/patients/{patient.patient_id}/")
+    # Saving shows the visit's own page, then the patient page lists it.
+    page.wait_for_url(f"**/patients/{patient.patient_id}/visits/*/")
+    assert "0.97" in page.inner_text("main")
+    page.goto(f"{live_server.url}/patients/{patient.patient_id}/")
     body = page.inner_text("main")
     assert "2025-10-01" in body and "0.97" in body
     page.wait_for_selector("#patient-plot-0 svg.main-svg")
