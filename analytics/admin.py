@@ -123,6 +123,7 @@ class ClusteringRunAdmin(ReadOnlyAdmin):
                 bootstrap=old.bootstrap,
                 missing=old.missing,
                 mri_window_days=old.mri_window_days,
+                k_scan=old.k_scan,
             )
             run.refresh_from_db()
             if run.status == RunStatus.FAILED:

@@ -60,7 +60,8 @@ def _api() -> APIClient:
 
 
 @pytest.mark.slow
-def test_a_run_stores_its_clusterability_and_the_command_and_api_show_it():
+def test_a_run_stores_its_clusterability_and_the_command_and_api_show_it(settings):
+    settings.ANALYTICS_JOBS = 3
     demo_cohort_seed(n_patients=150, seed=3)
     out = io.StringIO()
     call_command("recluster", "--sync", "--bootstrap", "0", stdout=out)
@@ -70,6 +71,7 @@ def test_a_run_stores_its_clusterability_and_the_command_and_api_show_it():
     assert f"{run.clusterability['p_value']:.3g}" in line
     assert run.clusterability["n_null"] == 100 and run.within_ss > 0
     assert run.diagnostics["collinearity"]["exact"] and run.comparison_scope
+    assert run.diagnostics["compute"]["jobs"] == 3  # sized by the setting
     data = _api().get(f"/api/v1/runs/{run.pk}/").json()
     assert {"method", "statistic", "p_value", "n_null"} <= set(data["clusterability"])
     assert data["k_scan"] == "full" and data["within_ss"] == run.within_ss
@@ -200,3 +202,16 @@ def test_all_visits_are_tested_at_the_patient_level():
     for row in tested:
         assert "patient-level permutation" in row.p_method, row.variable
         assert row.asymptotic_p is None
+
+
+def test_each_worker_process_limits_numeric_threads_to_the_setting(settings):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from config.celery import limit_numeric_threads
+
+    settings.ANALYTICS_THREADS = 2
+    try:
+        limit_numeric_threads()
+        assert {pool["num_threads"] for pool in threadpool_info()} == {2}
+    finally:
+        threadpool_limits(limits=1)

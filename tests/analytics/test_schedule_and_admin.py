@@ -29,7 +29,9 @@ def test_an_admin_can_rerun_from_the_admin_and_the_run_is_queued(
     from analytics import tasks
 
     monkeypatch.setattr(tasks.recluster_cohort, "delay", lambda **kw: queued.append(kw))
-    old = ClusteringRun.objects.create(trigger=Trigger.SCHEDULE, status="succeeded", k_requested=3)
+    old = ClusteringRun.objects.create(
+        trigger=Trigger.SCHEDULE, status="succeeded", k_requested=3, k_scan="skip"
+    )
     client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -40,6 +42,7 @@ def test_an_admin_can_rerun_from_the_admin_and_the_run_is_queued(
     assert response.status_code == 200
     new = ClusteringRun.objects.exclude(pk=old.pk).get()
     assert (new.trigger, new.k_requested, new.status) == ("admin", 3, "pending")
+    assert new.k_scan == "skip"  # the same parameters, the k scan included
     assert queued == [{"run_id": new.pk}]
     assert f"Run {new.pk} queued" in response.content.decode()
 

@@ -190,3 +190,22 @@ def test_large_cohorts_run_their_diagnostics_on_a_sample_and_say_so():
     )
     assert result.clusterability.n_rows == 150
     assert len(result.labels) == 270  # the final fit on everyone
+
+
+def _threads_in_this_process() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(pool["num_threads"] for pool in threadpool_info())
+
+
+def test_independent_fits_run_with_the_configured_threads_per_process():
+    from threadpoolctl import threadpool_limits
+
+    from analytics.engine.compute import map_tasks
+
+    with threadpool_limits(limits=2):
+        inside = map_tasks(
+            _threads_in_this_process, [()] * 3, compute=Compute(jobs=1, threads=1), rows=10
+        )
+        assert inside == [1, 1, 1]
+        assert _threads_in_this_process() == 2  # restored outside
