@@ -9,6 +9,7 @@ from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS
 from analytics.features import cohort_frame
 from analytics.models import ClusteringRun, PhenotypeAssignment
 from registry.models import GAIT_FIELDS
+from registry.spreadsheets import spreadsheet_safe
 
 # The clustering features and the comparison variables, in the data dictionary's units.
 COHORT_EXTRA = [v for v in CONTINUOUS + CATEGORICAL if v not in GAIT_FIELDS]
@@ -45,7 +46,7 @@ def _cell(value) -> str:
         return "" if value != value else repr(round(value, 6))
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def cohort_csv_write(*, run: ClusteringRun, out: TextIO, user=None) -> int:
@@ -127,7 +128,7 @@ def comparisons_csv_write(*, run: ClusteringRun, out: TextIO) -> int:
             "adjusted_family",
             "posthoc_dunn_holm",
             "note",
-            *(f"phenotype_{sid} {name}" for sid, name in phenotypes),
+            *(spreadsheet_safe(f"phenotype_{sid} {name}") for sid, name in phenotypes),
         ]
     )
     rows = run.comparisons.order_by("order")
@@ -136,10 +137,10 @@ def comparisons_csv_write(*, run: ClusteringRun, out: TextIO) -> int:
             [
                 *(_exact(getattr(row, column)) for column in COMPARISON_COLUMNS),
                 (run.comparison_scope or "all tested variables") if row.inferential else "",
-                _pairs_text(row.posthoc),
-                row.note,
+                spreadsheet_safe(_pairs_text(row.posthoc)),
+                spreadsheet_safe(row.note),
                 *(
-                    _summary_text(row.kind, row.summaries.get(str(sid), {}))
+                    spreadsheet_safe(_summary_text(row.kind, row.summaries.get(str(sid), {})))
                     for sid, _ in phenotypes
                 ),
             ]

@@ -31,6 +31,7 @@ from django.utils import timezone
 from registry.importing.spec import KINDS, SPECS
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
 from registry.models.temporal import today
+from registry.spreadsheets import spreadsheet_safe
 
 # The one date column of each file that refers to a patient; all of them are shifted.
 DATE_COLUMN = {
@@ -53,7 +54,7 @@ def _cell(value) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def _scoped_patients(user):

@@ -31,6 +31,7 @@ from registry.importing.service import (
     registry_import,
 )
 from registry.models import ImportJob, ImportStatus
+from registry.spreadsheets import spreadsheet_safe
 
 log = logging.getLogger(__name__)
 
@@ -239,13 +240,6 @@ def _finish(job_id, token: str, progress: _Progress, **outcome) -> None:
     )
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # Error messages quote cells of the upload; a cell that a spreadsheet program would
-    # run as a formula is written as text.
-    risky = text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and len(text) > 1)
-    return "'" + text if risky else text
-
-
 def _write_error_report(path: Path, report: ImportReport) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
@@ -254,7 +248,7 @@ def _write_error_report(path: Path, report: ImportReport) -> None:
         writer.writerow(ERROR_HEADER)
         for e in report.errors:
             writer.writerow(
-                (e.file, e.line, _spreadsheet_safe(e.column), _spreadsheet_safe(e.message))
+                (e.file, e.line, spreadsheet_safe(e.column), spreadsheet_safe(e.message))
             )
 
 

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from registry.models.fields import choice_check, choice_errors
 from registry.models.scoping import CenterQuerySet
+from registry.spreadsheets import no_formula
 
 CENTER_CODE_PATTERN = r"^[A-Z0-9_-]{1,16}$"
 
@@ -26,7 +27,7 @@ class Center(models.Model):
         ],
         help_text="Short code used everywhere else: 1–16 characters of A-Z 0-9 _ -.",
     )
-    name = models.CharField(max_length=128, blank=True)
+    name = models.CharField(max_length=128, blank=True, validators=[no_formula])
     history = HistoricalRecords()
 
     objects = CenterQuerySet.as_manager()

@@ -16,6 +16,7 @@ from registry.models.patients import Patient
 from registry.models.scoping import GaitSessionQuerySet, MriScanQuerySet
 from registry.models.visits import Visit
 from registry.quality import gait_flags, mri_flags
+from registry.spreadsheets import no_formula
 
 GAIT_RANGES = {
     "velocity_m_s": Range(0.05, 3.0, "m/s"),
@@ -70,8 +71,10 @@ class GaitSession(models.Model):
         default=Condition.COMFORTABLE,
         error_messages=choice_errors("condition", Condition.values),
     )
-    device = models.CharField(max_length=64, blank=True, help_text="e.g. GAITRite")
-    software_version = models.CharField(max_length=32, blank=True)
+    device = models.CharField(
+        max_length=64, blank=True, help_text="e.g. GAITRite", validators=[no_formula]
+    )
+    software_version = models.CharField(max_length=32, blank=True, validators=[no_formula])
     velocity_m_s = _gait_field("velocity_m_s", "velocity (m/s)")
     cadence_steps_min = _gait_field("cadence_steps_min", "cadence (steps/min)")
     step_length_m = _gait_field("step_length_m", "step length (m)")
@@ -125,7 +128,9 @@ class MriScan(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mri_scans")
     scan_date = models.DateField()
     field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name="field (T)")
-    software = models.CharField(max_length=64, blank=True, help_text="Segmentation software.")
+    software = models.CharField(
+        max_length=64, blank=True, help_text="Segmentation software.", validators=[no_formula]
+    )
     t2_lesion_volume_ml = measurement(
         MRI_RANGES, "t2_lesion_volume_ml", verbose_name="T2 lesion volume (ml)"
     )
