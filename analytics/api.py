@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from rest_framework import permissions, serializers, viewsets
 
 from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
+from registry import access
 from registry.api import StrictFilterSet, WholeNumberFilter
 
 
@@ -80,8 +81,13 @@ class AssignmentFilter(StrictFilterSet):
         fields = ["run", "patient", "center", "phenotype", "provisional"]
 
 
+class ReadsAnalysis(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return access.can_read_analysis(request.user)
+
+
 class ReadOnly(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, ReadsAnalysis]
 
 
 class RunViewSet(ReadOnly):

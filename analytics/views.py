@@ -141,6 +141,8 @@ def phenotype_dashboard(request):
 
 @login_required
 def comparisons_csv(request, run_id: int):
+    if not access.can_read_analysis(request.user):
+        raise PermissionDenied
     run = get_object_or_404(ClusteringRun, pk=run_id)
     if run.status != "succeeded":
         raise Http404("this run has no results")

@@ -61,6 +61,7 @@ def _active(user) -> bool:
 
 def is_global_admin(user) -> bool:
     """A superuser: an administrator of every centre, users and schedules."""
+    _note("admin")
     return _active(user) and bool(user.is_superuser)
 
 
@@ -89,6 +90,14 @@ def readable_center_ids(user) -> set[int] | None:
         cached = set(user.centers.values_list("id", flat=True))
         user._readable_center_ids = cached
     return cached
+
+
+def can_read_analysis(user) -> bool:
+    """Cohort-level results (runs, phenotypes, comparisons, as on the dashboard) name no
+    patient: every active signed-in user reads them. Assignments name patients and are
+    read like the patient (`PhenotypeAssignment.objects.for_user`)."""
+    _note("read")
+    return _active(user)
 
 
 def scoped(queryset, user, center_path: str):

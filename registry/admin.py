@@ -368,7 +368,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     edits them here."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return _staff(request) and access.can_read_analysis(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -28,8 +28,9 @@ from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import MD5, Concat
 from django.utils import timezone
 
+from registry import access
 from registry.importing.spec import KINDS, SPECS
-from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models import Center, GaitSession, MriScan, Visit
 from registry.models.temporal import today
 from registry.spreadsheets import spreadsheet_safe
 
@@ -58,7 +59,7 @@ def _cell(value) -> str:
 
 
 def _scoped_patients(user):
-    return Patient.objects.all() if user is None else Patient.objects.for_user(user)
+    return access.export_scope(user)
 
 
 def _patient_order(prefix: str, salt: str | None):
