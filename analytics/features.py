@@ -1,17 +1,21 @@
 """The one bridge from the registry's tables to the engine's DataFrame.
 
-One query per table (gait sessions joined to their visit and patient; MRI scans), read
-as plain tuples in chunks, never as ORM objects, so a million gait sessions fit in a
-few hundred megabytes of columns.
+One SQL query per table: the comfortable gait sessions joined to their visit, patient
+and centre, already reduced to one visit per patient in the database (DISTINCT ON on
+PostgreSQL, a window function elsewhere), and the MRI scans. On PostgreSQL each query
+is streamed with COPY ... TO STDOUT as CSV straight into pandas; no ORM objects and no
+per-row Python, so a million gait sessions fit in a few hundred megabytes of columns.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pandas as pd
+from django.db import connection
 
-from registry.models import GAIT_FIELDS, GaitSession, MriScan
+from registry.models import GAIT_FIELDS
 
 CHUNK = 20_000
 MRI_COLUMNS = [
@@ -20,22 +24,28 @@ MRI_COLUMNS = [
     "brain_parenchymal_fraction",
     "grey_matter_fraction",
 ]
-_GAIT_QUERY = {
-    "visit_id": "visit_id",
-    "patient_pk": "visit__patient_id",
-    "patient_id": "visit__patient__patient_id",
-    "center": "visit__patient__center__code",
-    "visit_date": "visit__visit_date",
-    **{name: name for name in GAIT_FIELDS},
-    "edss": "visit__edss",
-    "msws12": "visit__msws12",
-    "t25fw_s": "visit__t25fw_s",
-    "walking_aid": "visit__walking_aid",
-    "disease_course": "visit__disease_course",
-    "sex": "visit__patient__sex",
-    "birth_year": "visit__patient__birth_year",
-    "onset_year": "visit__patient__onset_year",
+_GAIT_SELECT = {
+    "visit_id": "g.visit_id",
+    "patient_pk": "v.patient_id",
+    "patient_id": "p.patient_id",
+    "center": "c.code",
+    "visit_date": "v.visit_date",
+    **{name: f"g.{name}" for name in GAIT_FIELDS},
+    "edss": "v.edss",
+    "msws12": "v.msws12",
+    "t25fw_s": "v.t25fw_s",
+    "walking_aid": "v.walking_aid",
+    "disease_course": "v.disease_course",
+    "sex": "p.sex",
+    "birth_year": "p.birth_year",
+    "onset_year": "p.onset_year",
 }
+_TEXT_COLUMNS = ("patient_id", "center", "walking_aid", "disease_course", "sex")
+_GAIT_FROM = (
+    "FROM registry_gaitsession g JOIN registry_visit v ON v.id = g.visit_id "
+    "JOIN registry_patient p ON p.id = v.patient_id JOIN registry_center c ON c.id = p.center_id "
+    "WHERE g.condition = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -47,51 +57,96 @@ class CohortFrame:
     mri_window_days: int
 
 
-def _read(queryset, fields: list[str], columns: list[str]) -> pd.DataFrame:
-    chunks, buffer = [], []
-    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
-        buffer.append(row)
-        if len(buffer) >= CHUNK:
-            chunks.append(pd.DataFrame.from_records(buffer, columns=columns))
-            buffer = []
-    if buffer or not chunks:
-        chunks.append(pd.DataFrame.from_records(buffer, columns=columns))
+def _ids_clause(column: str, patient_ids) -> tuple[str, list]:
+    if patient_ids is None:
+        return "", []
+    ids = [int(i) for i in patient_ids]
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def read_frame(sql: str, params: list, columns: list[str], text=()) -> pd.DataFrame:
+    """Run one SELECT and return its rows as a DataFrame of these column names (COPY on
+    PostgreSQL; fetchmany in chunks elsewhere); `text` columns stay strings."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            statement = cursor.mogrify(sql, params).decode()
+            cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
+            buffer.seek(0)
+            if not buffer.getvalue():
+                return pd.DataFrame(columns=columns)
+            return pd.read_csv(
+                buffer,
+                header=None,
+                names=columns,
+                keep_default_na=False,
+                na_values=[""],
+                dtype=dict.fromkeys(text, str),
+            )
+        cursor.execute(sql, params)
+        chunks = []
+        while rows := cursor.fetchmany(CHUNK):
+            chunks.append(pd.DataFrame.from_records(rows, columns=columns))
+    if not chunks:
+        return pd.DataFrame(columns=columns)
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
-def gait_rows(*, condition: str = "comfortable", patient_ids=None) -> pd.DataFrame:
-    queryset = GaitSession.objects.filter(condition=condition)
-    if patient_ids is not None:
-        queryset = queryset.filter(visit__patient_id__in=patient_ids)
-    queryset = queryset.order_by()
-    frame = _read(queryset, list(_GAIT_QUERY.values()), list(_GAIT_QUERY))
+def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _GAIT_SELECT.items())
+    ids, params = _ids_clause("v.patient_id", patient_ids)
+    # The count of every comfortable walk rides along (a window over the rows before
+    # one visit per patient is kept), so that the cohort's size needs no second query.
+    total = "COUNT(*) OVER () AS n_all"
+    where = f"{_GAIT_FROM}{ids}"
+    if visit_choice == "all":
+        return f"SELECT {select}, {total} {where}", ["comfortable", *params]
+    direction = "DESC" if visit_choice == "latest" else "ASC"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT DISTINCT ON (v.patient_id) {select}, {total} {where} "
+            f"ORDER BY v.patient_id, v.visit_date {direction}"
+        )
+    else:
+        names = ", ".join(_GAIT_SELECT)
+        sql = (
+            f"SELECT {names}, n_all FROM (SELECT {select}, {total}, ROW_NUMBER() OVER "
+            f"(PARTITION BY v.patient_id ORDER BY v.visit_date {direction}) AS rn {where}) "
+            "WHERE rn = 1"
+        )
+    return sql, ["comfortable", *params]
+
+
+def gait_rows(*, visit_choice: str = "all", patient_ids=None) -> tuple[pd.DataFrame, int]:
+    """The comfortable-speed gait sessions of the chosen visits, and how many
+    comfortable-speed sessions there are over all visits."""
+    sql, params = _gait_sql(visit_choice, patient_ids)
+    frame = read_frame(sql, params, [*_GAIT_SELECT, "n_all"], text=_TEXT_COLUMNS)
+    n_all = int(frame["n_all"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns="n_all")
     frame["visit_date"] = pd.to_datetime(frame["visit_date"]).astype("datetime64[ns]")
-    frame["patient_pk"] = frame["patient_pk"].astype("int64")
-    frame["visit_id"] = frame["visit_id"].astype("int64")
+    for name in ("patient_pk", "visit_id"):
+        frame[name] = frame[name].astype("int64")
     for name in [*GAIT_FIELDS, "edss", "msws12", "t25fw_s"]:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    return frame
+    for name in _TEXT_COLUMNS:
+        column = frame[name].astype(object)
+        frame[name] = column.where(column.notna(), None)
+    return frame, n_all
 
 
 def mri_rows(*, patient_ids=None) -> pd.DataFrame:
-    queryset = MriScan.objects.order_by()
-    if patient_ids is not None:
-        queryset = queryset.filter(patient_id__in=patient_ids)
+    ids, params = _ids_clause("m.patient_id", patient_ids)
     columns = ["patient_pk", "scan_date", *MRI_COLUMNS]
-    frame = _read(queryset, ["patient_id", "scan_date", *MRI_COLUMNS], columns)
+    select = ", ".join(f"m.{name}" for name in ["patient_id", "scan_date", *MRI_COLUMNS])
+    frame = read_frame(f"SELECT {select} FROM registry_mriscan m WHERE 1 = 1{ids}", params, columns)
     frame["scan_date"] = pd.to_datetime(frame["scan_date"]).astype("datetime64[ns]")
     frame["patient_pk"] = frame["patient_pk"].astype("int64")
     for name in MRI_COLUMNS:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return frame
-
-
-def select_visits(frame: pd.DataFrame, visit_choice: str) -> pd.DataFrame:
-    if visit_choice == "all":
-        return frame
-    ordered = frame.sort_values(["patient_pk", "visit_date"], kind="stable")
-    keep = "last" if visit_choice == "latest" else "first"
-    return ordered.drop_duplicates("patient_pk", keep=keep)
 
 
 def pair_nearest_mri(visits: pd.DataFrame, scans: pd.DataFrame, window_days: int) -> pd.DataFrame:
@@ -114,9 +169,7 @@ def pair_nearest_mri(visits: pd.DataFrame, scans: pd.DataFrame, window_days: int
 def cohort_frame(
     *, visit_choice: str = "latest", mri_window_days: int = 180, patient_ids=None
 ) -> CohortFrame:
-    gait = gait_rows(patient_ids=patient_ids)
-    n_visits = len(gait)
-    chosen = select_visits(gait, visit_choice)
+    chosen, n_visits = gait_rows(visit_choice=visit_choice, patient_ids=patient_ids)
     scans = mri_rows(patient_ids=patient_ids)
     frame = pair_nearest_mri(chosen, scans, mri_window_days)
     years = frame["visit_date"].dt.year

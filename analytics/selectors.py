@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy
 
 from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
@@ -162,44 +162,63 @@ def visible_counts(*, user) -> dict:
     }
 
 
-def pca_points(*, run: ClusteringRun, user) -> dict:
-    """PC1 × PC2 of the run's analysed visits (those the user may see), coloured by
-    phenotype, and the loadings of the first two components per feature."""
+PCA_POINT_LIMIT = 3000
+LABELLED_LOADINGS = 5
 
-    from analytics.engine.model import FittedModel, project
-    from analytics.features import cohort_frame
 
-    if not run.model:
-        return {}
-    model = FittedModel.from_dict(run.model)
-    visible = set(Patient.objects.for_user(user).values_list("pk", flat=True))
-    labels = {
-        visit_id: stable_id
-        for visit_id, stable_id, patient in run.assignments.filter(provisional=False).values_list(
-            "visit_id", "phenotype__stable_id", "patient_id"
-        )
-        if patient in visible
-    }
-    frame = cohort_frame(visit_choice="all", mri_window_days=run.mri_window_days).frame
-    frame = frame[frame["visit_id"].isin(labels.keys())]
-    points = project(model, frame) if len(frame) else []
-    series: dict[int, dict] = {}
-    for (visit_id, pid), xy in zip(
-        frame[["visit_id", "patient_id"]].to_numpy(), points, strict=True
-    ):
-        s = series.setdefault(labels[int(visit_id)], {"x": [], "y": [], "text": []})
-        s["x"].append(round(float(xy[0]), 4))
-        s["y"].append(round(float(xy[1]) if len(xy) > 1 else 0.0, 4))
-        s["text"].append(str(pid))
+def pca_points(*, run: ClusteringRun, user, limit: int | None = None) -> dict:
+    """PC1 x PC2 of the run's analysed visits that the user may see, coloured by
+    phenotype, from the scores stored at publish. Above `limit` points an evenly spread
+    sample (every n-th assignment) is returned, and the answer says so. Loadings come
+    with the factor that scales the longest arrow to 80 % of the points' reach, and the
+    names of the longest ones to label in the plot (the rest are listed beside it)."""
+    limit = limit or PCA_POINT_LIMIT
+    rows = run.assignments.for_user(user).filter(provisional=False, pc1__isnull=False)
+    total = rows.count()
+    step = max(1, -(-total // limit))
+    if step > 1:
+        rows = rows.annotate(bucket=F("id") % step).filter(bucket=0)
+    points = list(rows.values_list("phenotype_id", "pc1", "pc2", "patient__patient_id"))
+    stable = dict(run.phenotypes.values_list("pk", "stable_id"))
     names = dict(run.phenotypes.values_list("stable_id", "name"))
-    loadings = {f: v[:2] for f, v in (run.pca.get("loadings") or {}).items()}
+    series: dict[int, dict] = {}
+    reach = 0.0
+    for phenotype_id, x, y, code in points:
+        s = series.setdefault(stable[phenotype_id], {"x": [], "y": [], "text": []})
+        y = y if y is not None else 0.0
+        s["x"].append(round(x, 4))
+        s["y"].append(round(y, 4))
+        s["text"].append(code)
+        reach = max(reach, (x * x + y * y) ** 0.5)
+    loadings = {
+        f: [v[0], v[1] if len(v) > 1 else 0.0]
+        for f, v in (run.pca.get("loadings") or {}).items()
+        if v
+    }
+    lengths = {f: (a * a + b * b) ** 0.5 for f, (a, b) in loadings.items()}
+    longest = max(lengths.values(), default=0.0)
     return {
         "series": [
             {"id": k, "name": f"{k} {names.get(k, '')}", **v} for k, v in sorted(series.items())
         ],
+        "total": total,
+        "shown": len(points),
+        "step": step,
         "loadings": loadings,
+        "loading_scale": round(0.8 * reach / longest, 4) if longest and reach else 1.0,
+        "labelled": sorted(lengths, key=lambda f: -lengths[f])[:LABELLED_LOADINGS],
         "explained": (run.pca.get("explained_variance") or [])[:2],
     }
+
+
+def pca_loadings(*, run: ClusteringRun) -> list[dict]:
+    """The loadings table shown beside the scatter, longest arrows first."""
+    rows = []
+    for feature, values in (run.pca.get("loadings") or {}).items():
+        pc1 = values[0] if values else None
+        pc2 = values[1] if len(values) > 1 else None
+        rows.append({"feature": feature.replace("_", " "), "pc1": pc1, "pc2": pc2})
+    return sorted(rows, key=lambda r: -((r["pc1"] or 0) ** 2 + (r["pc2"] or 0) ** 2))
 
 
 def phenotype_profiles(*, run: ClusteringRun) -> dict:
@@ -275,9 +294,19 @@ def patient_series(*, patient: Patient, timeline: list[dict]) -> dict:
 
 def transitions(*, run: ClusteringRun, user) -> dict:
     """How many patients moved from phenotype i to j between consecutive analysed
-    visits of this run (its own labels and provisional ones), for visible patients."""
+    visits of this run (its own labels and provisional ones), for visible patients.
+    Only patients with two or more labels in the run are read (none, for a run of one
+    visit per patient without provisional labels), not every assignment."""
+    several = (
+        run.assignments.order_by()
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("patient_id")
+    )
     rows = (
         run.assignments.for_user(user)
+        .filter(patient_id__in=several)
         .order_by("patient_id", "visit__visit_date")
         .values_list("patient_id", "phenotype__stable_id")
     )

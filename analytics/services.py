@@ -11,13 +11,16 @@ failure leaves the previous results current.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import time
 import traceback
 
+import numpy as np
+import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -38,7 +41,7 @@ from analytics.models import (
     RunStatus,
 )
 from analytics.results import comparison_rows, phenotype_rows, run_result_fields
-from analytics.summaries import patient_summaries_refresh
+from analytics.summaries import patient_phenotypes_refresh, patient_summaries_refresh
 from registry import leases
 
 log = logging.getLogger(__name__)
@@ -203,7 +206,9 @@ def _compute(run_id: int, token: str) -> None:
         cohort = cohort_frame(visit_choice=run.visit_choice, mri_window_days=run.mri_window_days)
         timings["read"] = round(time.perf_counter() - started, 3)
         config = _config(run)
+        started = time.perf_counter()
         fingerprint = _fingerprint(run, _engine_fingerprint(cohort.frame, config))
+        timings["fingerprint"] = round(time.perf_counter() - started, 3)
         last = ClusteringRun.objects.current()
         if (
             last is not None
@@ -260,26 +265,35 @@ def _publish(
     fingerprint: str,
     timings: dict,
 ) -> None:
+    """Write every result row and flip the run to succeeded in one transaction: until it
+    commits, readers keep seeing the previous run as current."""
+    from analytics.engine.model import project
+
     # Locks the run row until the commit: a sweep cannot fail it half-way, and a run
     # already failed as lost publishes nothing.
     leases.lease_fence(ClusteringRun, run.pk, token)
     started = time.perf_counter()
     phenotypes = phenotype_rows(run, result)
     Phenotype.objects.bulk_create(phenotypes.values())
-    frame = cohort.frame
-    assignments = [
-        PhenotypeAssignment(
-            run=run,
-            phenotype=phenotypes[label],
-            patient_id=int(frame.at[row, "patient_pk"]),
-            visit_id=int(frame.at[row, "visit_id"]),
-            distance=distance,
+    used = cohort.frame.loc[result.rows]
+    scores = project(result.model, used) if len(used) else np.empty((0, 2))
+    phenotype_pks = {stable_id: p.pk for stable_id, p in phenotypes.items()}
+    assignments_write(
+        pd.DataFrame(
+            {
+                "run_id": run.pk,
+                "phenotype_id": [phenotype_pks[label] for label in result.labels],
+                "patient_id": used["patient_pk"].to_numpy(dtype="int64"),
+                "visit_id": used["visit_id"].to_numpy(dtype="int64"),
+                "distance": np.asarray(result.distances, dtype="float64"),
+                "pc1": scores[:, 0] if scores.shape[1] > 0 else np.nan,
+                "pc2": scores[:, 1] if scores.shape[1] > 1 else np.nan,
+                "provisional": False,
+                "created_at": timezone.now(),
+            }
         )
-        for row, label, distance in zip(result.rows, result.labels, result.distances, strict=True)
-    ]
-    PhenotypeAssignment.objects.bulk_create(assignments, batch_size=5000)
+    )
     ComparisonResult.objects.bulk_create(comparison_rows(run, result))
-    timings["publish"] = round(time.perf_counter() - started, 3)
     fields = run_result_fields(result)
     ClusteringRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
@@ -287,11 +301,33 @@ def _publish(
         lease_expires_at=None,
         input_fingerprint=fingerprint,
         exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
-        timings=timings,
         **fields,
     )
     # In the same transaction: the list's phenotype column changes when the run commits.
-    patient_summaries_refresh(run=run)
+    patient_phenotypes_refresh(run=run)
+    timings["publish"] = round(time.perf_counter() - started, 3)
+    ClusteringRun.objects.filter(pk=run.pk).update(timings=timings)
+
+
+def assignments_write(frame: pd.DataFrame) -> None:
+    """Insert assignment rows (columns named as the table's) with COPY on PostgreSQL, in
+    the caller's transaction; through the ORM elsewhere."""
+    if frame.empty:
+        return
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="")
+        buffer.seek(0)
+        table = PhenotypeAssignment._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buffer
+            )
+        return
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    PhenotypeAssignment.objects.bulk_create(
+        (PhenotypeAssignment(**row) for row in rows), batch_size=2000
+    )
 
 
 def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:

@@ -126,6 +126,35 @@ def patient_summaries_refresh(
         cursor.execute(sql, params)
 
 
+_PHENOTYPES = """
+WITH labels AS (
+    SELECT a.patient_id, ph.name, a.provisional,
+           ROW_NUMBER() OVER (
+               PARTITION BY a.patient_id ORDER BY v.visit_date DESC, a.id DESC
+           ) AS rn
+    FROM analytics_phenotypeassignment a
+    JOIN registry_visit v ON v.id = a.visit_id
+    JOIN analytics_phenotype ph ON ph.id = a.phenotype_id
+    WHERE a.run_id = %s
+)
+UPDATE analytics_patientsummary
+SET phenotype_name = COALESCE(l.name, ''), phenotype_provisional = COALESCE(l.provisional, {false})
+FROM analytics_patientsummary s
+LEFT JOIN labels l ON l.patient_id = s.patient_id AND l.rn = 1
+WHERE analytics_patientsummary.patient_id = s.patient_id
+  AND (analytics_patientsummary.phenotype_name <> COALESCE(l.name, '')
+       OR analytics_patientsummary.phenotype_provisional <> COALESCE(l.provisional, {false}))
+"""
+
+
+def patient_phenotypes_refresh(*, run: ClusteringRun) -> None:
+    """Set every patient's current phenotype from `run` (the run being published), writing
+    only the rows whose label changed: stable ids keep most of them between runs."""
+    false = "FALSE" if connection.vendor == "postgresql" else "0"
+    with connection.cursor() as cursor:
+        cursor.execute(_PHENOTYPES.format(false=false), [run.pk])
+
+
 def center_code_refresh(*, center_id: int, code: str) -> None:
     PatientSummary.objects.filter(center_id=center_id).exclude(center_code=code).update(
         center_code=code

@@ -18,6 +18,7 @@ urlpatterns = [
         name="patient-report-pdf",
     ),
     path("phenotypes/", views.phenotype_dashboard, name="phenotype-dashboard"),
+    path("runs/<int:run_id>/pca.json", views.pca_data, name="pca-data"),
     path("runs/rerun/", views.rerun, name="rerun"),
     path("runs/<int:run_id>/comparisons.csv", views.comparisons_csv, name="comparisons-csv"),
 ]

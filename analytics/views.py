@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -125,7 +125,7 @@ def phenotype_dashboard(request):
         context.update(
             phenotypes=phenotypes,
             rows=rows,
-            pca=selectors.pca_points(run=run, user=request.user),
+            loadings=selectors.pca_loadings(run=run),
             profiles=profiles,
             profile_rows=selectors.profile_rows(profiles=profiles),
             transitions=selectors.transitions(run=run, user=request.user),
@@ -137,6 +137,13 @@ def phenotype_dashboard(request):
                 **selectors.run_agreement(run=run, other=other),
             }
     return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+def pca_data(request, run_id: int):
+    """The dashboard scatter's points as JSON, fetched by the page (never inlined)."""
+    run = get_object_or_404(ClusteringRun, pk=run_id, status="succeeded")
+    return JsonResponse(selectors.pca_points(run=run, user=request.user))
 
 
 @login_required

@@ -4,11 +4,12 @@ belong to, researchers read only, clinicians and admins edit their own centres."
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access, services
+from registry.admin_paging import LargeTableAdminMixin
 from registry.models import Center, GaitSession, ImportJob, MriScan, Patient, User, Visit
 
 admin.site.site_header = "MS mobility registry"
@@ -19,6 +20,15 @@ admin.site.index_title = "Registry administration"
 def _staff(request) -> bool:
     user = request.user
     return bool(user.is_active and user.is_staff)
+
+
+class VisibleCenterFilter(admin.RelatedFieldListFilter):
+    """The user's centres, read from the centre table: the related-only filter would
+    read every row of the listed table to find the centres in use."""
+
+    def field_choices(self, field, request, model_admin):
+        centers = Center.objects.for_user(request.user).order_by("code")
+        return [(c.pk, str(c)) for c in centers]
 
 
 class ScopedPermissions:
@@ -98,7 +108,9 @@ class ServiceWrites:
         formset.save_m2m()
 
 
-class ScopedAdmin(ScopedPermissions, ReadOnlyHistory, ServiceWrites, SimpleHistoryAdmin):
+class ScopedAdmin(
+    LargeTableAdminMixin, ScopedPermissions, ReadOnlyHistory, ServiceWrites, SimpleHistoryAdmin
+):
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -195,7 +207,7 @@ class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
 @admin.register(Patient)
 class PatientAdmin(ScopedAdmin):
     list_display = ("patient_id", "center", "sex", "birth_year", "onset_year", "visit_count")
-    list_filter = (("center", admin.RelatedOnlyFieldListFilter), "sex", "visits__disease_course")
+    list_filter = (("center", VisibleCenterFilter), "sex", "visits__disease_course")
     search_fields = ("patient_id",)
     readonly_fields = ("created_at", "updated_at")
     inlines = (VisitInline, MriScanInline)
@@ -205,12 +217,21 @@ class PatientAdmin(ScopedAdmin):
             super()
             .get_queryset(request)
             .select_related("center")
-            .annotate(n_visits=Count("visits", distinct=True))
+            # Counted for the rows of the page only (a GROUP BY would read every visit).
+            .annotate(
+                n_visits=Subquery(
+                    Visit.objects.filter(patient=OuterRef("pk"))
+                    .order_by()
+                    .values("patient")
+                    .annotate(n=Count("*"))
+                    .values("n")
+                )
+            )
         )
 
     @admin.display(description="visits", ordering="n_visits")
     def visit_count(self, obj):
-        return obj.n_visits
+        return obj.n_visits or 0
 
 
 @admin.register(Visit)
@@ -227,7 +248,7 @@ class VisitAdmin(ScopedAdmin):
         "is_progressive",
     )
     list_filter = (
-        ("patient__center", admin.RelatedOnlyFieldListFilter),
+        ("patient__center", VisibleCenterFilter),
         "disease_course",
         "walking_aid",
         "gait_sessions__condition",
@@ -285,7 +306,7 @@ class GaitSessionAdmin(ScopedAdmin):
         "flag_count",
     )
     list_filter = (
-        ("visit__patient__center", admin.RelatedOnlyFieldListFilter),
+        ("visit__patient__center", VisibleCenterFilter),
         "condition",
         "device",
         "software_version",
@@ -312,7 +333,7 @@ class MriScanAdmin(ScopedAdmin):
         "flag_count",
     )
     list_filter = (
-        ("patient__center", admin.RelatedOnlyFieldListFilter),
+        ("patient__center", VisibleCenterFilter),
         "field_strength_t",
         "software",
     )
@@ -363,7 +384,7 @@ class RegistryUserAdmin(UserAdmin):
         return ", ".join(c.code for c in obj.centers.all())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     """Records of what happened (runs, assignments, imports): staff read them, nobody
     edits them here."""
 

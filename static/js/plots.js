@@ -1,4 +1,5 @@
-// Draws the page's plots from data embedded with json_script. Plotly is served locally.
+// Draws the page's plots from data embedded with json_script (the PCA scatter fetches
+// its own). Plotly is served locally.
 (function () {
   "use strict";
   var config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
@@ -6,26 +7,43 @@
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
   function merge(a, b) { var o = {}; [a, b].forEach(function (s) { for (var k in s) o[k] = s[k]; }); return o; }
 
-  var pca = data("pca-data");
-  if (pca && pca.series && document.getElementById("pca-plot")) {
+  // The PCA scatter's points are fetched as JSON (a sample above a few thousand); the
+  // loading arrows are scaled to the scores and only the longest are labelled (all are
+  // listed in the table beside the plot).
+  function drawPca(el, pca) {
     var traces = pca.series.map(function (s) {
-      return { x: s.x, y: s.y, text: s.text, name: s.name, mode: "markers", type: "scatter",
+      return { x: s.x, y: s.y, text: s.text, name: s.name, mode: "markers", type: "scattergl",
                marker: { size: 5, opacity: 0.7 }, hovertemplate: "%{text}<extra>%{fullData.name}</extra>" };
     });
-    var scale = 3, annotations = [];
+    var scale = pca.loading_scale || 1, annotations = [];
     Object.keys(pca.loadings).forEach(function (f) {
-      var l = pca.loadings[f];
-      annotations.push({ x: l[0] * scale, y: (l[1] || 0) * scale, ax: 0, ay: 0, axref: "x", ayref: "y",
-                         xref: "x", yref: "y", text: f.replace(/_/g, " "), showarrow: true, arrowhead: 2,
-                         arrowcolor: "#555", font: { size: 10, color: "#333" } });
+      var l = pca.loadings[f], x = l[0] * scale, y = (l[1] || 0) * scale;
+      var labelled = pca.labelled.indexOf(f) >= 0;
+      annotations.push({ x: x, y: y, ax: 0, ay: 0, axref: "x", ayref: "y", xref: "x", yref: "y",
+                         text: labelled ? f.replace(/_/g, " ") : "", showarrow: true, arrowhead: 2,
+                         arrowcolor: labelled ? "#333" : "#999", xanchor: x >= 0 ? "left" : "right",
+                         yanchor: y >= 0 ? "bottom" : "top",
+                         font: { size: 11, color: "#222" }, bgcolor: "rgba(255,255,255,0.8)" });
     });
     var ev = pca.explained || [];
-    Plotly.newPlot("pca-plot", traces, merge(layoutBase, {
-      title: { text: document.getElementById("pca-plot").dataset.title || "PC1 × PC2", font: { size: 13 } },
+    Plotly.newPlot(el, traces, merge(layoutBase, {
+      title: { text: (el.dataset.title || "PC1 × PC2 (arrows: loadings × %(scale)s)").replace("%(scale)s", scale.toFixed(1)), font: { size: 13 } },
       xaxis: { title: "PC1" + (ev[0] ? " (" + (100 * ev[0]).toFixed(1) + " %)" : ""), zeroline: true },
       yaxis: { title: "PC2" + (ev[1] ? " (" + (100 * ev[1]).toFixed(1) + " %)" : ""), zeroline: true },
       annotations: annotations, legend: { orientation: "h", y: -0.2 }
     }), config);
+    var note = document.getElementById("pca-note");
+    if (note && pca.step > 1) {
+      note.textContent = note.getAttribute("data-sampled")
+        .replace("%(shown)s", pca.shown.toLocaleString()).replace("%(total)s", pca.total.toLocaleString());
+    }
+  }
+  var pcaEl = document.getElementById("pca-plot");
+  if (pcaEl && pcaEl.getAttribute("data-src")) {
+    fetch(pcaEl.getAttribute("data-src"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (pca) { if (pca.series) drawPca(pcaEl, pca); })
+      .catch(function () { pcaEl.textContent = pcaEl.getAttribute("data-error"); });
   }
 
   var profiles = data("profile-data");

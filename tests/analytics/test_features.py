@@ -72,3 +72,23 @@ def test_one_query_per_table_however_many_patients(django_assert_num_queries):
     with django_assert_num_queries(2):
         cohort = cohort_frame()
     assert len(cohort.frame) == 30
+
+
+def test_pseudonyms_that_look_like_numbers_stay_text_and_missing_values_are_none():
+    gait = GaitSessionFactory(visit__patient__patient_id="00042", visit__walking_aid=None)
+    row = cohort_frame().frame.iloc[0]
+    assert row["patient_id"] == "00042"
+    assert row["walking_aid"] is None
+    assert row["visit_id"] == gait.visit_id
+
+
+def test_each_patient_contributes_their_latest_visit_among_many_patients():
+    latest = {}
+    for n in range(5):
+        patient = PatientFactory(patient_id=f"SYN-MANY{n}")
+        for year in (2018, 2020 + n):
+            walk = GaitSessionFactory(visit__patient=patient, visit__visit_date=D(year, 3, 1))
+        latest[patient.patient_id] = walk.visit_id
+    cohort = cohort_frame()
+    assert dict(zip(cohort.frame["patient_id"], cohort.frame["visit_id"], strict=True)) == latest
+    assert cohort.n_visits_with_gait == 10

@@ -1,0 +1,153 @@
+"""Reanalysis benchmark: the project's `recluster --sync` beside the bare script
+(bench/bare_reanalysis.py) on the same PostgreSQL database in the same run, for
+several cohort sizes, with the stage table and each stage's growth exponent.
+
+    python -m bench.reanalysis [--patients 1000 10000 100000] [--repeat 1]
+
+Each cohort lives in a database `<BENCH_DATABASE_URL's name>_reanalysis_<n>`, created,
+migrated and seeded (`seed_demo --patients n`) on first use and kept for the next run
+(`--fresh` recreates them). Both sides run in child processes, so their peak memory
+(max RSS) is their own. Timings on a shared machine vary; read ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+
+import psycopg2
+
+STAGES = ["read", "fingerprint", "preprocess", "pca", "k_selection", "kmeans", "stability",
+          "comparisons", "publish"]  # fmt: skip
+CORE = ["read", "preprocess", "pca", "kmeans", "publish"]
+
+
+def _url(base: str, name: str) -> str:
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _database(base: str, n: int, fresh: bool) -> str:
+    name = f"{base.rsplit('/', 1)[1]}_reanalysis_{n}"
+    admin = psycopg2.connect(_url(base, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cur.fetchone() is not None
+        if exists and fresh:
+            cur.execute(f'DROP DATABASE "{name}"')
+            exists = False
+        if not exists:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    url = _url(base, name)
+    env = {**os.environ, "DATABASE_URL": url}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    if not exists:
+        subprocess.run([*manage, "seed_demo", "--patients", str(n)], env=env, check=True)
+    return url
+
+
+def _child_project(bootstrap: int) -> dict:
+    """In a child process: one default run (k = 4, stability) timed by stage."""
+    import resource
+    import time
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from analytics.models import ClusteringRun
+    from analytics.services import clustering_run_request
+
+    ClusteringRun.objects.all().delete()  # a fresh input, never "unchanged, skipped"
+    started = time.perf_counter()
+    run = clustering_run_request(trigger="command", sync=True, bootstrap=bootstrap)
+    total = time.perf_counter() - started
+    if run.status != "succeeded":
+        raise SystemExit(f"run {run.pk} {run.status}: {run.error}")
+    out = {stage: run.timings.get(stage, 0.0) for stage in STAGES}
+    out.update(
+        total=total,
+        n=run.cohort_size,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    return out
+
+
+def _run_child(args: list[str], url: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, *args], env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _exponent(sizes: list[int], values: list[float]) -> str:
+    points = [(math.log(n), math.log(v)) for n, v in zip(sizes, values, strict=True) if v > 0]
+    if len(points) < 2:
+        return "—"
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else float("nan")
+    return f"{slope:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--bootstrap", type=int, default=100)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--child", choices=["project"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child_project(args.bootstrap)))
+        return 0
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        print("Set BENCH_DATABASE_URL to a PostgreSQL URL (its name prefixes the cohorts).")
+        return 2
+    results = {}
+    for n in args.patients:
+        url = _database(base, n, args.fresh)
+        project = _run_child(
+            ["-m", "bench.reanalysis", "--child", "project", "--bootstrap", str(args.bootstrap)],
+            url,
+        )
+        bare = _run_child(["-m", "bench.bare_reanalysis", url], url)
+        results[n] = (project, bare)
+        print(f"  {n} patients done: project {project['total']:.1f} s, bare "
+              f"{sum(bare[s] for s in CORE):.1f} s", flush=True)  # fmt: skip
+    sizes = list(results)
+    print("\nStage timings (s): project | bare script")
+    header = f"{'stage':<12}" + "".join(f"{n:>20}" for n in sizes) + f"{'exponent':>10}"
+    print(header)
+    for stage in STAGES:
+        cells, values = "", []
+        for n in sizes:
+            project, bare = results[n]
+            values.append(project[stage])
+            bare_cell = f"{bare[stage]:.2f}" if stage in bare else "—"
+            cells += f"{project[stage]:>12.2f} | {bare_cell:>5}"
+        print(f"{stage:<12}{cells}{_exponent(sizes, values):>10}")
+    print()
+    for n in sizes:
+        project, bare = results[n]
+        core = sum(project[s] for s in CORE)
+        bare_core = sum(bare[s] for s in CORE)
+        print(
+            f"{n:>7} patients: core (read, preprocess, PCA, k-means, publish) {core:.2f} s vs "
+            f"bare {bare_core:.2f} s = {core / bare_core:.2f}x (target <= 2x); whole run "
+            f"{project['total']:.1f} s (target <= 60 s at 100k); peak RSS project "
+            f"{project['peak_rss_mb']:.0f} MB, bare {bare['peak_rss_mb']:.0f} MB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
