@@ -24,6 +24,7 @@ import psycopg2
 STAGES = ["read", "fingerprint", "preprocess", "pca", "k_selection", "kmeans", "stability",
           "comparisons", "publish"]  # fmt: skip
 CORE = ["read", "preprocess", "pca", "kmeans", "publish"]
+OTHER = {"total", "n", "peak_rss_mb"}
 
 
 def _url(base: str, name: str) -> str:
@@ -70,7 +71,7 @@ def _child_project(bootstrap: int) -> dict:
     total = time.perf_counter() - started
     if run.status != "succeeded":
         raise SystemExit(f"run {run.pk} {run.status}: {run.error}")
-    out = {stage: run.timings.get(stage, 0.0) for stage in STAGES}
+    out = {stage: seconds for stage, seconds in run.timings.items() if stage != "engine_total"}
     out.update(
         total=total,
         n=run.cohort_size,
@@ -124,21 +125,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {n} patients done: project {project['total']:.1f} s, bare "
               f"{sum(bare[s] for s in CORE):.1f} s", flush=True)  # fmt: skip
     sizes = list(results)
+    stages = [s for s in STAGES if any(s in p for p, _ in results.values())]
+    stages += sorted({s for p, _ in results.values() for s in p} - set(STAGES) - OTHER)
     print("\nStage timings (s): project | bare script")
     header = f"{'stage':<12}" + "".join(f"{n:>20}" for n in sizes) + f"{'exponent':>10}"
     print(header)
-    for stage in STAGES:
+    for stage in stages:
         cells, values = "", []
         for n in sizes:
             project, bare = results[n]
-            values.append(project[stage])
+            values.append(project.get(stage, 0.0))
             bare_cell = f"{bare[stage]:.2f}" if stage in bare else "—"
-            cells += f"{project[stage]:>12.2f} | {bare_cell:>5}"
+            cells += f"{project.get(stage, 0.0):>12.2f} | {bare_cell:>5}"
         print(f"{stage:<12}{cells}{_exponent(sizes, values):>10}")
     print()
     for n in sizes:
         project, bare = results[n]
-        core = sum(project[s] for s in CORE)
+        core = sum(project.get(s, 0.0) for s in CORE)
         bare_core = sum(bare[s] for s in CORE)
         print(
             f"{n:>7} patients: core (read, preprocess, PCA, k-means, publish) {core:.2f} s vs "

@@ -27,7 +27,7 @@
     });
     var ev = pca.explained || [];
     Plotly.newPlot(el, traces, merge(layoutBase, {
-      title: { text: (el.dataset.title || "PC1 × PC2 (arrows: loadings × %(scale)s)").replace("%(scale)s", scale.toFixed(1)), font: { size: 13 } },
+      title: { text: (el.dataset.title || "PC1 × PC2 (arrows: loadings × {scale})").replace("{scale}", scale.toFixed(1)), font: { size: 13 } },
       xaxis: { title: "PC1" + (ev[0] ? " (" + (100 * ev[0]).toFixed(1) + " %)" : ""), zeroline: true },
       yaxis: { title: "PC2" + (ev[1] ? " (" + (100 * ev[1]).toFixed(1) + " %)" : ""), zeroline: true },
       annotations: annotations, legend: { orientation: "h", y: -0.2 }
@@ -35,7 +35,7 @@
     var note = document.getElementById("pca-note");
     if (note && pca.step > 1) {
       note.textContent = note.getAttribute("data-sampled")
-        .replace("%(shown)s", pca.shown.toLocaleString()).replace("%(total)s", pca.total.toLocaleString());
+        .replace("{shown}", pca.shown.toLocaleString()).replace("{total}", pca.total.toLocaleString());
     }
   }
   var pcaEl = document.getElementById("pca-plot");
