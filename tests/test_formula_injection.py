@@ -35,10 +35,8 @@ def test_the_importer_refuses_a_formula_in_a_device_name(tmp_path, payload):
     visit = VisitFactory(patient__patient_id="SYN-F1", patient__center__code="TST-F")
     with (tmp_path / "gait.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["patient_id", "visit_date", "velocity_m_s", "cadence_steps_min", "step_length_m"]
-            + ["stride_length_m", "swing_pct", "stance_pct", "device"]
-        )
+        header = "patient_id visit_date velocity_m_s cadence_steps_min step_length_m"
+        writer.writerow([*header.split(), "stride_length_m", "swing_pct", "stance_pct", "device"])
         day = visit.visit_date.isoformat()
         writer.writerow(["SYN-F1", day, "1.2", "112", "0.64", "1.29", "39", "61", payload])
     report = registry_import(paths=[tmp_path / "gait.csv"])

@@ -172,9 +172,25 @@ def _nullable(model, name: str) -> bool:
         return False
 
 
-def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int, int]:
+class OwnerChanged(Exception):
+    """A row names a patient that, at write time, belongs to a centre outside the
+    importer's scope (created or moved by someone else while the import ran)."""
+
+    def __init__(self, line: int, patient_id: str) -> None:
+        super().__init__(line, patient_id)
+        self.line, self.patient_id = line, patient_id
+
+
+def upsert(
+    stage: Stage, *, user_id: int | None, reason: str, allowed_centers: set[str] | None = None
+) -> tuple[int, int, int]:
     """Write the loaded rows; returns (created, updated, unchanged). Runs inside the
-    caller's transaction."""
+    caller's transaction.
+
+    With `allowed_centers`, an existing patient of another centre is never updated (the
+    conflict clause leaves it alone) and any row naming one raises OwnerChanged, so the
+    caller rolls the whole import back: the check is made by the writing statements
+    themselves, not against the snapshot validation saw."""
     target = TARGETS[stage.kind]
     meta = target.model._meta
     table = meta.db_table
@@ -187,12 +203,18 @@ def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int,
     stamps = (", created_at, updated_at", ", now(), now()", ", updated_at = now()")
     insert_stamps, select_stamps, update_stamp = stamps if stamped else ("", "", "")
     all_columns = [f.column for f in meta.concrete_fields]
+    scoped = allowed_centers is not None and stage.kind != "centers"
+    allowed = sorted(allowed_centers or ())
     with connection.cursor() as cursor:
         assignments = ", ".join(f"{c} = excluded.{c}" for c in compared)
         changed = (
             f"({', '.join('t.' + c for c in compared)}) IS DISTINCT FROM "
             f"({', '.join('excluded.' + c for c in compared)})"
         )
+        if scoped and stage.kind == "patients":
+            # Another centre's patient (it may have been committed a moment ago) is
+            # never taken over; the check below then refuses the import.
+            changed += " AND t.center_id IN (SELECT id FROM registry_center WHERE code = ANY(%s))"
         cursor.execute(
             f"""
             WITH written AS (
@@ -215,8 +237,19 @@ def upsert(stage: Stage, *, user_id: int | None, reason: str) -> tuple[int, int,
                    count(*) FILTER (WHERE history_type = '~')
             FROM audited
             """,
-            [reason, user_id],
+            ([allowed] if scoped and stage.kind == "patients" else []) + [reason, user_id],
         )
         created, updated = cursor.fetchone()
+        if scoped:
+            cursor.execute(
+                f"SELECT s.line, s.patient_id FROM {stage.table} s "
+                "JOIN registry_patient p ON p.patient_id = s.patient_id "
+                "JOIN registry_center c ON c.id = p.center_id "
+                "WHERE NOT (c.code = ANY(%s)) ORDER BY s.line LIMIT 1",
+                [allowed],
+            )
+            foreign = cursor.fetchone()
+            if foreign is not None:
+                raise OwnerChanged(*foreign)
         cursor.execute(f"DROP TABLE {stage.table}")
     return created, updated, stage.rows - created - updated

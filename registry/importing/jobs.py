@@ -26,6 +26,7 @@ from registry import access, leases
 from registry.access import import_scope
 from registry.importing.service import (
     ALLOWED_NAMES,
+    ImportConflict,
     ImportReport,
     interchange_order,
     registry_import,
@@ -224,6 +225,8 @@ def _outcome(report: ImportReport) -> dict:
 def _failure_message(exc: Exception) -> str:
     if isinstance(exc, PermissionError):
         text = f"{exc}; nothing was imported."
+    elif isinstance(exc, ImportConflict):
+        text = str(exc)
     else:
         text = f"Unexpected error, nothing was imported: {type(exc).__name__}: {exc}"
     return text if len(text) <= MESSAGE_LENGTH else text[: MESSAGE_LENGTH - 1] + "…"

@@ -39,6 +39,19 @@ PROGRESS_EVERY = 5000
 Progress = Callable[[str, int, int], None]
 
 
+class ImportConflict(ValueError):
+    """The database changed under the import so that a row may no longer be written;
+    the whole import was rolled back. The message names file, line and column."""
+
+
+def _owner_changed(file: str, line: int, patient_id: str) -> ImportConflict:
+    return ImportConflict(
+        f"{file}:{line}: patient_id: {patient_id!r} is not a patient you may import into "
+        "(the records changed while this import ran); nothing was imported. Run the import "
+        "again to see every row's result."
+    )
+
+
 class ImportRejected(Exception):
     def __init__(self, report: ImportReport) -> None:
         super().__init__(f"{len(report.errors)} errors; nothing was imported")
@@ -359,29 +372,34 @@ def registry_import(
                 order = {report.files[kind]: n for n, kind in enumerate(files)}
                 report.errors.sort(key=lambda e: (order.get(e.file, 0), e.line))
                 return report
-            _write(files, stages, report, user, tick, before_commit)
+            _write(files, stages, report, user, tick, before_commit, allowed_centers)
     finally:
         for stage in stages.values():
             stage.close()
     return report
 
 
-def _write(files, stages, report: ImportReport, user, tick: _Ticker, before_commit) -> None:
+def _write(
+    files, stages, report: ImportReport, user, tick: _Ticker, before_commit, allowed
+) -> None:
     reason = "import: " + ", ".join(report.files.values())
     tick.start("writing")
     with transaction.atomic():
         if stages:
             user_id = user.pk if user is not None else None
             for kind, stage in stages.items():
-                created, updated, unchanged = copy_upsert.upsert(
-                    stage, user_id=user_id, reason=reason
-                )
+                try:
+                    created, updated, unchanged = copy_upsert.upsert(
+                        stage, user_id=user_id, reason=reason, allowed_centers=allowed
+                    )
+                except copy_upsert.OwnerChanged as exc:
+                    raise _owner_changed(report.files[kind], exc.line, exc.patient_id) from None
                 counts = report.counts[kind]
                 counts.created, counts.updated, counts.unchanged = created, updated, unchanged
                 tick(stage.rows)
         else:
             history = {"default_user": user, "default_change_reason": reason}
-            _orm_write(files, report, history, tick)
+            _orm_write(files, report, history, tick, allowed)
         # Progress first: after `before_commit` (which may lock the job row) the
         # transaction only commits.
         tick.finish()
@@ -400,13 +418,23 @@ def _write(files, stages, report: ImportReport, user, tick: _Ticker, before_comm
             before_commit()
 
 
-def _orm_write(files: dict[str, Path], report: ImportReport, history: dict, tick) -> None:
+def _orm_write(files: dict[str, Path], report: ImportReport, history: dict, tick, allowed) -> None:
     ids: dict = {}
     for kind in ("centers", "patients", "visits"):
         _refresh_ids(kind, ids)
+    # Owners as they are now, inside the writing transaction (SQLite: one writer at a
+    # time, so nobody changes them until it commits), not as validation saw them.
+    owners = (
+        dict(Patient.objects.values_list("patient_id", "center__code"))
+        if allowed is not None
+        else {}
+    )
     for kind, path in files.items():
         batch = []
-        for _line, values, _errors in rows(path, SPECS[kind]):
+        for line, values, _errors in rows(path, SPECS[kind]):
+            pid = values.get("patient_id")
+            if kind != "centers" and pid in owners and owners[pid] not in allowed:
+                raise _owner_changed(report.files[kind], line, pid)
             key, data = _model_values(kind, values, ids)
             batch.append({"_key": key, "_data": data})
             if len(batch) >= BATCH:
