@@ -141,7 +141,10 @@ def phenotype_dashboard(request):
 
 @login_required
 def pca_data(request, run_id: int):
-    """The dashboard scatter's points as JSON, fetched by the page (never inlined)."""
+    """The dashboard scatter's points as JSON, fetched by the page (never inlined): a
+    cohort-level run, its points narrowed to the patients the user may read."""
+    if not access.can_read_analysis(request.user):
+        raise PermissionDenied
     run = get_object_or_404(ClusteringRun, pk=run_id, status="succeeded")
     return JsonResponse(selectors.pca_points(run=run, user=request.user))
 

@@ -243,7 +243,7 @@ def test_every_route_refuses_a_visitor_who_is_not_signed_in(client, world):
 
 def _names_other_centre(name: str) -> bool:
     """Routes whose argument is a record of one centre (not a cohort-level result)."""
-    cohort_level = ("api-run", "api-phenotype", "api-comparison", "comparisons-csv")
+    cohort_level = ("api-run", "api-phenotype", "api-comparison", "comparisons-csv", "pca-data")
     if name.startswith(cohort_level):
         return False
     model = _admin_model(name)
