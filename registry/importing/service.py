@@ -172,42 +172,58 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
 Problems = list[tuple[str, str]]  # (column, message) of one row
 
 
+# An importer limited to some centres gets one answer for anything outside them, whether
+# it exists elsewhere or not, and no other rule runs on that row: no message may tell
+# another centre's codes, pseudonyms, birth years or visit dates.
+
+
+def _not_yours_center(code: str, allowed) -> str:
+    if allowed is None:
+        return f"{code!r} is not an existing centre"
+    return f"{code!r} is not one of your centres"
+
+
+def _not_yours_patient(pid: str, allowed) -> str:
+    if allowed is None:
+        return f"{pid!r} is not an existing patient"
+    return f"{pid!r} is not a patient of your centres"
+
+
 def _center_rules(values: dict, known: _Known, allowed) -> Problems:
     code = values.get("center")
-    known.centers.add(code)
     if code and allowed is not None and code not in allowed:
-        return [("center", f"{code!r} is not a centre you may import into")]
+        return [("center", _not_yours_center(code, allowed))]
+    known.centers.add(code)
     return []
 
 
 def _patient_rules(values: dict, known: _Known, allowed) -> Problems:
     pid, center = values.get("patient_id"), values.get("center")
-    problems = patient_rules(values)
-    if center and center not in known.centers:
-        problems.insert(0, ("center", f"{center!r} is not an existing centre"))
-    elif allowed is not None and center and center not in allowed:
-        problems.insert(0, ("center", f"{center!r} is not a centre you may import into"))
-    elif allowed is not None and pid in known.patients and known.patients[pid][0] not in allowed:
-        problems.insert(0, ("patient_id", f"{pid!r} belongs to another centre"))
+    if center and (center not in known.centers or (allowed is not None and center not in allowed)):
+        return [("center", _not_yours_center(center, allowed))]
+    owner = known.patients.get(pid)
+    if allowed is not None and owner is not None and owner[0] not in allowed:
+        # Pseudonyms are unique across the registry, so this one cannot be hidden; the
+        # message says only that, and nothing of the patient behind it.
+        return [("patient_id", f"{pid!r} is already used in the registry; choose another")]
     if pid:
         known.patients[pid] = (center, values.get("birth_year"))
-    return problems
+    return patient_rules(values)
 
 
 def _child_rules(date_column: str | None):
     """Rules of a row that belongs to a patient: visits and MRI scans check their date
-    against the patient's birth year; gait sessions need the patient's visit that day."""
+    against the patient's birth year; gait sessions need the patient's visit that day.
+    A patient outside the importer's centres is answered like an unknown one."""
 
     def rules(values: dict, known: _Known, allowed) -> Problems:
         pid = values.get("patient_id")
         if pid is None:
             return []
         parent = known.patients.get(pid)
-        if parent is None:
-            return [("patient_id", f"{pid!r} is not an existing patient")]
+        if parent is None or (allowed is not None and parent[0] not in allowed):
+            return [("patient_id", _not_yours_patient(pid, allowed))]
         problems = []
-        if allowed is not None and parent[0] not in allowed:
-            problems.append(("patient_id", f"{pid!r} belongs to another centre"))
         if date_column:
             problems += date_rules(values, parent[1], date_column)
         visit = (pid, values.get("visit_date"))

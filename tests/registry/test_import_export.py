@@ -141,7 +141,7 @@ def test_a_centre_restriction_rejects_other_centres(tmp_path):
     files = dict(GOOD)
     files["patients.csv"] += "SYN-I9,TST-OTHER,F,1980,,\n"
     report = registry_import(paths=[_write(tmp_path, files)], allowed_centers={"TST-IMP"})
-    assert any("not a centre you may import into" in str(e) for e in report.errors)
+    assert any("'TST-OTHER' is not one of your centres" in str(e) for e in report.errors)
 
 
 def test_export_import_export_round_trip_gives_identical_files(tmp_path, django_db_blocker):

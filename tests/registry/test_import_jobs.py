@@ -133,8 +133,8 @@ def test_another_centres_patient_is_rejected_listed_on_the_page_and_in_the_repor
     client.force_login(clinician)
     job, html = _job_page(client, _upload(client, files, django_capture_on_commit_callbacks))
     assert job.status == ImportJob.Status.REJECTED and job.error_count == 2
-    assert "patients.csv:4: center: &#x27;TST-B&#x27; is not a centre you may import into" in html
-    assert "visits.csv:4: patient_id: &#x27;SYN-B1&#x27; belongs to another centre" in html
+    assert "patients.csv:4: center: &#x27;TST-B&#x27; is not one of your centres" in html
+    assert "visits.csv:4: patient_id: &#x27;SYN-B1&#x27; is not a patient of your centres" in html
     assert "nothing was imported" in html
     assert not Patient.objects.filter(patient_id__in=["SYN-J1", "SYN-J3"]).exists()
     assert not Visit.objects.exists()
@@ -148,8 +148,8 @@ def test_another_centres_patient_is_rejected_listed_on_the_page_and_in_the_repor
     rows = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
     assert rows == [
         ["file", "line", "column", "message"],
-        ["patients.csv", "4", "center", "'TST-B' is not a centre you may import into"],
-        ["visits.csv", "4", "patient_id", "'SYN-B1' belongs to another centre"],
+        ["patients.csv", "4", "center", "'TST-B' is not one of your centres"],
+        ["visits.csv", "4", "patient_id", "'SYN-B1' is not a patient of your centres"],
     ]
     assert _files_left(root) == ["errors.csv"]  # the data files are gone, the report stays
 

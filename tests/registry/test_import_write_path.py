@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registry.importing.service import import_scope, registry_import
+from registry.access import import_scope
+from registry.importing.service import registry_import
 from registry.models import GaitSession, Patient, Role, Visit
 from registry.quality import gait_flags
 from tests.factories import CenterFactory, PatientFactory, UserFactory
@@ -76,9 +77,10 @@ def test_an_import_cannot_move_another_centres_patient_into_mine(tmp_path):
     PatientFactory(patient_id="SYN-I1", center=theirs, birth_year=1980)
     files = {"patients.csv": GOOD["patients.csv"]}
     report = registry_import(paths=[_write(tmp_path, files)], allowed_centers={mine.code})
-    assert "patients.csv:2: patient_id: 'SYN-I1' belongs to another centre" in [
-        str(e) for e in report.errors
-    ]
+    assert (
+        "patients.csv:2: patient_id: 'SYN-I1' is already used in the registry; choose another"
+        in [str(e) for e in report.errors]
+    )
     assert Patient.objects.get(patient_id="SYN-I1").center == theirs
 
 
@@ -100,7 +102,7 @@ def test_a_clinician_may_import_only_into_their_centres_and_not_add_centres(tmp_
     report = registry_import(
         paths=[_write(tmp_path, files)], allowed_centers=import_scope(clinician), user=clinician
     )
-    assert "centers.csv:3: center: 'TST-NEW' is not a centre you may import into" in [
+    assert "centers.csv:3: center: 'TST-NEW' is not one of your centres" in [
         str(e) for e in report.errors
     ]
 
