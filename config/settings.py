@@ -4,7 +4,6 @@ Every variable is documented in README.md and .env.example.
 """
 
 import datetime
-import importlib.util
 import os
 from pathlib import Path
 
@@ -186,13 +185,14 @@ IMPORT_UPLOAD_ROOT = Path(os.environ.get("IMPORT_UPLOAD_ROOT", VAR_DIR / "import
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # plotly.js from the installed plotly package, served by the app itself.
-    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
-]
+# plotly.js is plotly's "basic" bundle (static/vendor/plotly, see scripts/vendor-plotly):
+# the plots use scatter traces only, and it is a quarter of the full bundle.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files (including the plotting library: clinic networks are closed, no CDN)
-# are served by the app itself through WhiteNoise.
+# are served by the app itself through WhiteNoise. In production (DEBUG off) they are
+# collected with content hashes in their names, gzip- and Brotli-compressed beside the
+# originals, and WhiteNoise serves hashed names with a ten-year immutable Cache-Control;
+# `collectstatic` must run with the production settings (the Dockerfile does).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -201,6 +201,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Only the hashed names are kept (and compressed): half the build time and image size,
+# and no page can link a stale unhashed copy.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
