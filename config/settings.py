@@ -331,6 +331,8 @@ CELERY_BEAT_SCHEDULE = {
 RECLUSTER_AFTER_IMPORT = env_bool("RECLUSTER_AFTER_IMPORT", True)
 # Error reports of upload imports quote cells of the files; they are deleted after this.
 IMPORT_REPORT_RETENTION_DAYS = int(os.environ.get("IMPORT_REPORT_RETENTION_DAYS", "90"))
+# A clean dry run's files wait this long for "Import these files now".
+IMPORT_DRY_RUN_KEEP_HOURS = int(os.environ.get("IMPORT_DRY_RUN_KEEP_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -28,4 +28,11 @@ urlpatterns = [
     path("imports/new/", views_import.import_new, name="import-new"),
     path("imports/<uuid:job_id>/", views_import.import_detail, name="import-detail"),
     path("imports/<uuid:job_id>/errors.csv", views_import.import_errors_csv, name="import-errors"),
+    path("imports/<uuid:job_id>/import-now/", views_import.import_now, name="import-now"),
+    path("imports/dictionary/", views_import.import_dictionary, name="import-dictionary"),
+    re_path(
+        r"^imports/templates/(?P<kind>[a-z]+)\.csv$",
+        views_import.import_template,
+        name="import-template",
+    ),
 ]

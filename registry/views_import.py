@@ -6,22 +6,27 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from registry import access
 from registry.access import import_scope
 from registry.importing.jobs import (
     ALLOWED_NAMES,
     ImportRefused,
+    dry_run_uploads_ready,
     error_report_path,
     import_job_create,
     import_job_errors,
+    import_job_from_dry_run,
     import_job_list,
 )
+from registry.importing.results import data_dictionary, file_template, import_job_touched
+from registry.importing.spec import SPECS
 
 SHOWN_ERRORS = 100
 
@@ -83,7 +88,12 @@ def import_new(request):
     return render(
         request,
         "registry/import_form.html",
-        {"form": form, "scope": None if scope is None else sorted(scope), "nav": "imports"},
+        {
+            "form": form,
+            "scope": None if scope is None else sorted(scope),
+            "kinds": list(SPECS),
+            "nav": "imports",
+        },
     )
 
 
@@ -108,9 +118,14 @@ def import_list(request):
 def import_detail(request, job_id):
     job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
     errors = import_job_errors(job=job, limit=SHOWN_ERRORS) if job.error_count else []
+    touched, n_touched = import_job_touched(job=job)
     context = {
         "job": job,
         "errors": errors,
+        "import_now": dry_run_uploads_ready(job) and job.user_id == request.user.pk,
+        "touched": touched,
+        "n_touched": n_touched,
+        "keep_hours": settings.IMPORT_DRY_RUN_KEEP_HOURS,
         "retention_days": settings.IMPORT_REPORT_RETENTION_DAYS,
         "nav": "imports",
     }
@@ -130,3 +145,37 @@ def import_errors_csv(request, job_id):
         filename=f"import-{str(job.pk)[:8]}-errors.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+@login_required
+@require_POST
+def import_now(request, job_id):
+    job = get_object_or_404(import_job_list(user=request.user), pk=job_id, user=request.user)
+    try:
+        new = import_job_from_dry_run(user=request.user, job=job)
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("import-detail", job_id=job.pk)
+    except PermissionError:
+        return _forbidden(request)
+    return redirect("import-detail", job_id=new.pk)
+
+
+@login_required
+@require_GET
+def import_dictionary(request):
+    return render(
+        request,
+        "registry/import_dictionary.html",
+        {"files": data_dictionary(), "nav": "imports"},
+    )
+
+
+@login_required
+@require_GET
+def import_template(request, kind):
+    if kind not in SPECS:
+        raise Http404("no such interchange file")
+    response = HttpResponse(file_template(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'
+    return response

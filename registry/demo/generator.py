@@ -268,6 +268,19 @@ def generate_demo_cohort(*, n_patients: int = 1026, seed: int = 42, prefix: str 
     )[has_scan]
     mri = mri.drop_duplicates(["patient_id", "scan_date"]).reset_index(drop=True)
 
+    # A few transcription slips, as a real registry has, so the data-quality flags show:
+    # on about 5 % of fast walks the stance was typed 8 points high, on about 1.5 % of
+    # scans the white-matter fraction 0.08 high. Comfortable walks (the analysed ones)
+    # stay coherent, and a stream of its own leaves every other value unchanged.
+    slips = np.random.default_rng([seed, 13])
+    fast_rows = gait.index[gait["condition"] == "fast"]
+    typed = fast_rows[slips.random(len(fast_rows)) < 0.05]
+    gait.loc[typed, "stance_pct"] = np.round((gait.loc[typed, "stance_pct"] + 8).clip(40, 95), 1)
+    typed = slips.random(len(mri)) < 0.015
+    mri.loc[typed, "white_matter_fraction"] = np.round(
+        (mri.loc[typed, "white_matter_fraction"] + 0.08).clip(0.15, 0.6), 3
+    )
+
     centers = pd.DataFrame(
         {
             "center": center_codes,

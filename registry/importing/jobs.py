@@ -4,7 +4,9 @@ outcome, and an error report (file, line, column, message) is kept beside it.
 
 The uploaded data files are deleted as soon as the run ends, however it ends: patient
 data does not linger on disk. Only the error report stays (it is served to the job's
-owner and to administrators only).
+owner and to administrators only). The one exception is a clean dry run: its files wait
+IMPORT_DRY_RUN_KEEP_HOURS so that "Import these files now" needs no second upload; the
+next import (or any finished job) deletes them after that.
 """
 
 from __future__ import annotations
@@ -180,6 +182,7 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
         return ImportJob.objects.filter(pk=job_id).first()
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     progress = _Progress(job.pk, separate_connection=not started_inside_transaction)
+    keep = False
     with leases.Heartbeat(ImportJob, job.pk, token):
         try:
             report = registry_import(
@@ -193,15 +196,18 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
             if report.errors:
                 _write_error_report(error_report_path(job), report)
             outcome = _outcome(report)
+            keep = job.dry_run and outcome["status"] == ImportStatus.SUCCEEDED
         except Exception as exc:
             log.exception("import %s failed", job.pk)
             outcome = {"status": ImportStatus.FAILED, "message": _failure_message(exc)}
         finally:
-            import_uploads_delete(job.pk)
+            if not keep:
+                import_uploads_delete(job.pk)
         _finish(job.pk, token, progress, **outcome)
     # Retention without a separate schedule: each finished import clears reports past it.
     try:
         import_reports_purge()
+        _dry_run_uploads_purge()
     except OSError:
         log.exception("could not purge old import error reports")
     return ImportJob.objects.get(pk=job.pk)
@@ -267,6 +273,56 @@ def import_uploads_delete(job_id) -> None:
     # The job's folder goes too, unless it keeps an error report.
     with contextlib.suppress(OSError):
         folder.parent.rmdir()
+
+
+def dry_run_uploads_ready(job: ImportJob) -> bool:
+    """The clean dry run's files are still there to be imported for real."""
+    return (
+        job.dry_run
+        and job.status == ImportStatus.SUCCEEDED
+        and job.finished_at is not None
+        and job.finished_at >= timezone.now() - _dry_run_keep()
+        and (job_directory(job.pk) / UPLOADS).is_dir()
+    )
+
+
+def import_job_from_dry_run(*, user, job: ImportJob) -> ImportJob:
+    """A real import of the files a clean dry run checked, queued like an upload; the
+    files move to the new job's folder (and are deleted when it ends)."""
+    import_scope(user)
+    if not dry_run_uploads_ready(job):
+        raise ImportRefused(
+            "The files of this dry run are no longer kept (they wait "
+            f"{settings.IMPORT_DRY_RUN_KEEP_HOURS} hours); please upload them again."
+        )
+    new = ImportJob(user=user, dry_run=False, file_names=list(job.file_names))
+    _private_dir(job_directory(new.pk))
+    os.rename(job_directory(job.pk) / UPLOADS, job_directory(new.pk) / UPLOADS)
+    with contextlib.suppress(OSError):
+        job_directory(job.pk).rmdir()
+    try:
+        with transaction.atomic():
+            new.full_clean()
+            new.save()
+            transaction.on_commit(lambda: _queue(new.pk))
+    except BaseException:
+        shutil.rmtree(job_directory(new.pk), ignore_errors=True)
+        raise
+    return new
+
+
+def _dry_run_keep() -> timezone.timedelta:
+    return timezone.timedelta(hours=settings.IMPORT_DRY_RUN_KEEP_HOURS)
+
+
+def _dry_run_uploads_purge() -> None:
+    cutoff = timezone.now() - _dry_run_keep()
+    old = ImportJob.objects.filter(
+        dry_run=True, status=ImportStatus.SUCCEEDED, finished_at__lt=cutoff
+    )
+    for job_id in old.values_list("pk", flat=True).iterator():
+        if (job_directory(job_id) / UPLOADS).exists():
+            import_uploads_delete(job_id)
 
 
 def import_reports_purge(*, older_than_days: int | None = None) -> int:

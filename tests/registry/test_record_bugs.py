@@ -159,3 +159,16 @@ def test_the_admin_spells_centre_and_mri_scan_one_way(client):
     html = client.get(reverse("admin:index")).content.decode()
     assert "Centres" in html and "Centers" not in html
     assert "MRI scans" in html and "Mri scans" not in html
+
+
+def test_the_demo_cohort_carries_a_few_flags_on_walks_that_are_not_analysed():
+    from registry.demo.generator import generate_demo_cohort
+    from registry.quality import gait_flags, mri_flags
+
+    cohort = generate_demo_cohort(n_patients=400, seed=3)
+    walks = cohort.gait.to_dict("records")
+    flagged = [w for w in walks if gait_flags(w)]
+    scans = [s for s in cohort.mri.to_dict("records") if mri_flags(s)]
+    assert 0 < len(flagged) < 0.02 * len(walks)
+    assert all(w["condition"] == "fast" for w in flagged)
+    assert 0 < len(scans) < 0.05 * len(cohort.mri)
