@@ -329,6 +329,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An import that changed visits, gait sessions or MRI scans queues a reanalysis.
 RECLUSTER_AFTER_IMPORT = env_bool("RECLUSTER_AFTER_IMPORT", True)
+# Upload limits: each file of an upload at most IMPORT_MAX_UPLOAD_MB (said on the page);
+# validation of a file stops after IMPORT_MAX_ERRORS_PER_FILE errors (the report says so).
+IMPORT_MAX_UPLOAD_MB = float(os.environ.get("IMPORT_MAX_UPLOAD_MB", "25"))
+IMPORT_MAX_ERRORS_PER_FILE = int(os.environ.get("IMPORT_MAX_ERRORS_PER_FILE", "1000"))
 # Error reports of upload imports quote cells of the files; they are deleted after this.
 IMPORT_REPORT_RETENTION_DAYS = int(os.environ.get("IMPORT_REPORT_RETENTION_DAYS", "90"))
 # A clean dry run's files wait this long for "Import these files now".

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import access
@@ -46,7 +47,19 @@ class CsvFilesField(forms.FileField):
         single = super().clean
         # None (nothing chosen) gets the ordinary "This field is required." message.
         items = (data if isinstance(data, list | tuple) else [data]) or [None]
-        return [single(item, initial) for item in items]
+        files = [single(item, initial) for item in items]
+        limit_mb = settings.IMPORT_MAX_UPLOAD_MB
+        for upload in files:
+            if upload is not None and upload.size > limit_mb * 1024 * 1024:
+                raise forms.ValidationError(
+                    gettext(
+                        "%(name)s is %(size).1f MB; each file may be at most %(limit)s MB. "
+                        "Split it into smaller files and upload them one after another."
+                    )
+                    % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit_mb},
+                    code="too_large",
+                )
+        return files
 
 
 class ImportForm(forms.Form):
@@ -54,11 +67,24 @@ class ImportForm(forms.Form):
         label="Files",
         help_text="One or more of " + ", ".join(ALLOWED_NAMES) + " (recognised by name).",
     )
+
     dry_run = forms.BooleanField(
         label="Validate only (dry run)",
         required=False,
         help_text="Check every row and count what would change; write nothing.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read per form, so the page always shows the limit in force.
+        self.fields["files"].help_text = gettext(
+            "One or more of %(names)s (recognised by name), at most %(limit)s MB each. "
+            "Validation of a file stops after %(errors)s errors."
+        ) % {
+            "names": ", ".join(ALLOWED_NAMES),
+            "limit": f"{settings.IMPORT_MAX_UPLOAD_MB:g}",
+            "errors": settings.IMPORT_MAX_ERRORS_PER_FILE,
+        }
 
 
 def _forbidden(request):

@@ -30,6 +30,7 @@ from registry.importing.service import (
     ALLOWED_NAMES,
     ImportConflict,
     ImportReport,
+    RowError,
     interchange_order,
     registry_import,
 )
@@ -183,7 +184,7 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     progress = _Progress(job.pk, separate_connection=not started_inside_transaction)
     keep = False
-    with leases.Heartbeat(ImportJob, job.pk, token):
+    with leases.Heartbeat(ImportJob, job.pk, token), _ErrorReport(error_report_path(job)) as sink:
         try:
             report = registry_import(
                 paths=[job_directory(job.pk) / UPLOADS],
@@ -192,9 +193,9 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
                 user=job.user,
                 progress=progress,
                 before_commit=lambda: leases.lease_fence(ImportJob, job.pk, token),
+                error_sink=sink,
+                errors_kept=0,  # streamed to the report file, not held in memory
             )
-            if report.errors:
-                _write_error_report(error_report_path(job), report)
             outcome = _outcome(report)
             keep = job.dry_run and outcome["status"] == ImportStatus.SUCCEEDED
         except Exception as exc:
@@ -224,8 +225,8 @@ def _outcome(report: ImportReport) -> dict:
         }
         for kind, c in report.counts.items()
     ]
-    status = ImportStatus.REJECTED if report.errors else ImportStatus.SUCCEEDED
-    return {"status": status, "counts": counts, "error_count": len(report.errors)}
+    status = ImportStatus.SUCCEEDED if report.ok else ImportStatus.REJECTED
+    return {"status": status, "counts": counts, "error_count": report.error_count}
 
 
 def _failure_message(exc: Exception) -> str:
@@ -249,16 +250,37 @@ def _finish(job_id, token: str, progress: _Progress, **outcome) -> None:
     )
 
 
-def _write_error_report(path: Path, report: ImportReport) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
-    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(ERROR_HEADER)
-        for e in report.errors:
-            writer.writerow(
-                (e.file, e.line, spreadsheet_safe(e.column), spreadsheet_safe(e.message))
-            )
+class _ErrorReport:
+    """The job's error report, written row by row as the importer finds errors (so a
+    file with many errors costs disk, bounded per file, not memory); removed again if
+    the import found none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.count = path, 0
+
+    def __enter__(self):
+        _private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
+        self.handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(ERROR_HEADER)
+        return self
+
+    def __call__(self, e: RowError) -> None:
+        self.count += 1
+        self.writer.writerow(
+            (e.file, e.line, spreadsheet_safe(e.column), spreadsheet_safe(e.message))
+        )
+
+    def __exit__(self, *exc_info) -> None:
+        self.handle.close()
+        if not self.count:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            # The job's folder goes too, unless something else is in it.
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()
 
 
 def import_uploads_delete(job_id) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -54,7 +55,7 @@ def _owner_changed(file: str, line: int, patient_id: str) -> ImportConflict:
 
 class ImportRejected(Exception):
     def __init__(self, report: ImportReport) -> None:
-        super().__init__(f"{len(report.errors)} errors; nothing was imported")
+        super().__init__(f"{report.error_count} errors; nothing was imported")
         self.report = report
 
 
@@ -68,17 +69,34 @@ class Counts:
 
 @dataclass
 class ImportReport:
+    """Counts per file and the errors. Every error goes to `sink` as it is found (the
+    upload job streams them into its report file); `errors` keeps the first `keep` of
+    them (all when keep is None) and `error_count` counts them all."""
+
     files: dict[str, str] = field(default_factory=dict)  # kind -> file name
     counts: dict[str, Counts] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    error_count: int = 0
+    keep: int | None = None
+    sink: Callable[[RowError], None] | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.error_count == 0
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if self.sink is not None:
+                self.sink(error)
+            if self.keep is None or len(self.errors) < self.keep:
+                self.errors.append(error)
 
     def lines(self) -> list[str]:
         out = [str(e) for e in self.errors]
+        if self.error_count > len(self.errors):
+            out.append(f"… and {self.error_count - len(self.errors)} more errors")
         for kind, c in self.counts.items():
             out.append(
                 f"{self.files[kind]}: {c.created} created, {c.updated} updated, "
@@ -145,11 +163,17 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
     spec = SPECS[kind]
     header = check_readable(path) or check_header(path, spec)
     if header:
-        report.errors.extend(header)
+        report.add_errors(header)
         return
     seen: dict[tuple, int] = {}  # only without a stage: the database finds those
     counts = report.counts[kind]
+    limit = settings.IMPORT_MAX_ERRORS_PER_FILE
+    found = 0
     for line, values, errors in rows(path, spec):
+        if found >= limit:
+            # The file is rejected anyway; more errors would only cost time and disk.
+            report.add_errors([_stopped(path.name, line, limit)])
+            return
         tick()
         problems = _RULES[kind](values, known, allowed)
         if stage is None and not errors:
@@ -159,14 +183,29 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
         errors += [RowError(path.name, line, column, message) for column, message in problems]
         if errors:
             counts.rejected += 1
-            report.errors.extend(errors)
+            found += len(errors)
+            report.add_errors(errors)
         elif stage is not None:
             stage.add(line, values)
     if stage is not None:
         stage.load()
         for line, first in stage.duplicates(spec.key):
+            if found >= limit:
+                report.add_errors([_stopped(path.name, line, limit)])
+                return
             counts.rejected += 1
-            report.errors.append(RowError(path.name, line, spec.key[-1], _duplicate(spec, first)))
+            found += 1
+            report.add_errors([RowError(path.name, line, spec.key[-1], _duplicate(spec, first))])
+
+
+def _stopped(name: str, line: int, limit: int) -> RowError:
+    return RowError(
+        name,
+        line,
+        "-",
+        f"stopped after {limit} errors in this file (IMPORT_MAX_ERRORS_PER_FILE); the rest "
+        "of it was not checked",
+    )
 
 
 Problems = list[tuple[str, str]]  # (column, message) of one row
@@ -367,11 +406,20 @@ def registry_import(
     user=None,
     progress: Progress | None = None,
     before_commit: Callable[[], None] | None = None,
+    error_sink: Callable[[RowError], None] | None = None,
+    errors_kept: int | None = None,
 ) -> ImportReport:
     """Validate, then write everything or nothing. `before_commit` runs last inside the
-    writing transaction; an exception from it rolls the whole import back."""
+    writing transaction; an exception from it rolls the whole import back. Errors go to
+    `error_sink` as they are found; the report keeps the first `errors_kept` (all by
+    default)."""
     files = discover(paths)
-    report = ImportReport(files={k: p.name for k, p in files.items()}, dry_run=dry_run)
+    report = ImportReport(
+        files={k: p.name for k, p in files.items()},
+        dry_run=dry_run,
+        keep=errors_kept,
+        sink=error_sink,
+    )
     report.counts = {kind: Counts() for kind in files}
     tick = _Ticker(progress, sum(count_rows(p) for p in files.values()))
     fast = connection.vendor == "postgresql"
@@ -384,7 +432,7 @@ def registry_import(
             for kind, path in files.items():
                 _validate(kind, path, known, allowed_centers, report, stages.get(kind), tick)
             tick.finish()
-            if report.errors:
+            if not report.ok:
                 order = {report.files[kind]: n for n, kind in enumerate(files)}
                 report.errors.sort(key=lambda e: (order.get(e.file, 0), e.line))
                 return report

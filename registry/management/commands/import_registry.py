@@ -64,6 +64,6 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if not report.ok:
-            raise CommandError(f"{len(report.errors)} errors: nothing was imported.")
+            raise CommandError(f"{report.error_count} errors: nothing was imported.")
         verb = "would be imported (dry run, nothing written)" if dry_run else "imported"
         self.stdout.write(self.style.SUCCESS(f"All files {verb}."))
