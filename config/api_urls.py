@@ -1,9 +1,12 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_api
@@ -43,6 +46,21 @@ class ReadableSchemaRenderer(OpenApiYamlRenderer):
 class SchemaView(SpectacularAPIView):
     renderer_classes = [*SpectacularAPIView.renderer_classes, ReadableSchemaRenderer]
 
+    def get_permissions(self):
+        # Signed-in users (session or token) only, unless API_DOCS_PUBLIC opens it; read
+        # per request so the setting needs no restart of the class.
+        return [] if settings.API_DOCS_PUBLIC else [IsAuthenticated()]
+
+
+_swagger = SpectacularSwaggerView.as_view(url_name="api-schema")
+
+
+def docs(request, *args, **kwargs):
+    """The Swagger UI page: behind the login page unless API_DOCS_PUBLIC opens it."""
+    if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return _swagger(request, *args, **kwargs)
+
 
 @csrf_exempt
 def not_found(request, path):
@@ -55,7 +73,7 @@ def not_found(request, path):
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", docs, name="api-docs"),
     # Only addresses ending in a slash, so that APPEND_SLASH still redirects
     # /api/v1/patients to /api/v1/patients/.
     re_path(r"^(?P<path>.*/)$", not_found),

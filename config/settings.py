@@ -212,6 +212,15 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+    # Production is served over HTTPS only: plain HTTP is redirected, and browsers are
+    # told (HSTS) never to use it for this host. Behind a reverse proxy that terminates
+    # TLS, set BEHIND_TLS_PROXY=1 (the proxy must set X-Forwarded-Proto itself).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    if env_bool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # Rate limits of the API live in the cache: set CACHE_URL (a Redis database of its own,
 # never the broker's) so that all web processes share them; without it each process
@@ -246,6 +255,8 @@ REST_FRAMEWORK = {
     # drf-spectacular's AutoSchema, plus error answers and measurement ranges.
     "DEFAULT_SCHEMA_CLASS": "registry.api.ApiSchema",
 }
+# The API's schema and Swagger UI are for signed-in users unless this opens them.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MS mobility registry API",
     "DESCRIPTION": "Pseudonymised clinical records and mobility phenotypes (synthetic demo data).",

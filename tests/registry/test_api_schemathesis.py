@@ -44,8 +44,9 @@ GENERATION = {"max-examples": 15, "deterministic": True, "database": "none"}
 
 def _load_schema(**config):
     # Loaded while the tests are collected, before pytest-django has prepared the test
-    # environment; the schema view needs no database, only an allowed host.
-    with override_settings(ALLOWED_HOSTS=["localhost"]):
+    # environment; the schema view needs no database, only an allowed host (and to be
+    # open to an anonymous reader, which the default is not).
+    with override_settings(ALLOWED_HOSTS=["localhost"], API_DOCS_PUBLIC=True):
         return schemathesis.openapi.from_wsgi(
             "/api/schema/?format=json",
             get_wsgi_application(),
