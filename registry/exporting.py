@@ -86,13 +86,13 @@ def _queries(user, *, salt: str | None = None) -> dict:
         ),
         "visits": Visit.objects.filter(patient__in=patients)
         .order_by(_patient_order("patient__", salt), "visit_date")
-        .values_list("patient__patient_id", *SPECS["visits"].names[1:]),
+        .values_list("patient__patient_id", *SPECS["visits"].own_names),
         "gait": GaitSession.objects.filter(visit__patient__in=patients)
         .order_by(_patient_order("visit__patient__", salt), "visit__visit_date", "condition")
-        .values_list("visit__patient__patient_id", "visit__visit_date", *SPECS["gait"].names[2:]),
+        .values_list("visit__patient__patient_id", "visit__visit_date", *SPECS["gait"].own_names),
         "mri": MriScan.objects.filter(patient__in=patients)
         .order_by(_patient_order("patient__", salt), "scan_date")
-        .values_list("patient__patient_id", *SPECS["mri"].names[1:]),
+        .values_list("patient__patient_id", *SPECS["mri"].own_names),
     }
 
 

@@ -51,8 +51,8 @@ def _typed(kind: str) -> tuple[tuple[str, str], ...]:
     return (("line", "int8"), *out)
 
 
-def _measures(kind: str, skip: int) -> str:
-    return ", ".join(f"s.{name}" for name in SPECS[kind].names[skip:])
+def _measures(kind: str) -> str:
+    return ", ".join(f"s.{name}" for name in SPECS[kind].value_names)
 
 
 TARGETS = {
@@ -72,14 +72,14 @@ TARGETS = {
     "visits": Target(
         Visit,
         _typed("visits"),
-        f"SELECT p.id AS patient_id, s.visit_date, {_measures('visits', 2)} "
+        f"SELECT p.id AS patient_id, s.visit_date, {_measures('visits')} "
         "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id",
         ("patient_id", "visit_date"),
     ),
     "gait": Target(
         GaitSession,
         _typed("gait"),
-        f"SELECT v.id AS visit_id, {_measures('gait', 2)}, s.quality_flags "
+        f"SELECT v.id AS visit_id, {_measures('gait')}, s.quality_flags "
         "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id "
         "JOIN registry_visit v ON v.patient_id = p.id AND v.visit_date = s.visit_date",
         ("visit_id", "condition"),
@@ -87,7 +87,7 @@ TARGETS = {
     "mri": Target(
         MriScan,
         _typed("mri"),
-        f"SELECT p.id AS patient_id, s.scan_date, {_measures('mri', 2)}, s.quality_flags "
+        f"SELECT p.id AS patient_id, s.scan_date, {_measures('mri')}, s.quality_flags "
         "FROM {stage} s JOIN registry_patient p ON p.patient_id = s.patient_id",
         ("patient_id", "scan_date"),
     ),

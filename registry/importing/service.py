@@ -30,6 +30,7 @@ from registry.importing.validation import (
     patient_rules,
     rows,
 )
+from registry.labels import labelled
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
 from registry.quality import gait_flags, mri_flags
 from registry.signals import records_imported
@@ -175,7 +176,8 @@ def _validate(kind, path, known, allowed, report, stage, tick) -> None:
             report.add_errors([_stopped(path.name, line, limit)])
             return
         tick()
-        problems = _RULES[kind](values, known, allowed)
+        # The rules' own messages (those of the forms and API), with the fields' labels.
+        problems = [(c, labelled(m, spec.model)) for c, m in _RULES[kind](values, known, allowed)]
         if stage is None and not errors:
             first = seen.setdefault(tuple(values.get(k) for k in spec.key), line)
             if first != line:
@@ -298,8 +300,7 @@ def _model_values(kind: str, values: dict, ids: dict) -> tuple[tuple, dict]:
         return (values["patient_id"],), {"patient_id": values["patient_id"], **data}
     patient = ids["patients"][values["patient_id"]]
     if kind == "visits":
-        names = ("disease_course", "edss", "msws12", "t25fw_s", "walking_aid")
-        data = {k: values[k] for k in names}
+        data = {k: values[k] for k in SPECS["visits"].value_names}
         return (patient, values["visit_date"]), {
             "patient_id": patient,
             "visit_date": values["visit_date"],
@@ -307,10 +308,10 @@ def _model_values(kind: str, values: dict, ids: dict) -> tuple[tuple, dict]:
         }
     if kind == "gait":
         visit = ids["visits"][(patient, values["visit_date"])]
-        data = {k: values[k] for k in SPECS["gait"].names[2:]}
+        data = {k: values[k] for k in SPECS["gait"].value_names}
         data["quality_flags"] = gait_flags(data)
         return (visit, values["condition"]), {"visit_id": visit, **data}
-    data = {k: values[k] for k in SPECS["mri"].names[2:]}
+    data = {k: values[k] for k in SPECS["mri"].value_names}
     data["quality_flags"] = mri_flags(data)
     return (patient, values["scan_date"]), {
         "patient_id": patient,

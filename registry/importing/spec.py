@@ -10,7 +10,18 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from registry.models import Center, GaitSession, MriScan, Patient, Visit
+from registry.models import (
+    GAIT_FIELDS,
+    GAIT_REQUIRED,
+    MRI_FIELDS,
+    Center,
+    Condition,
+    GaitSession,
+    MriScan,
+    Patient,
+    Visit,
+)
+from registry.models.measurements import MRI_INTEGER
 
 KINDS = ("centers", "patients", "visits", "gait", "mri")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,14 +77,31 @@ class FileSpec:
     model: type
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    parent: tuple[str, ...] = ()  # columns that name the record this one belongs to
+    date: str | None = None  # the record's own date column, part of its key
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def own_names(self) -> list[str]:
+        """The record's own columns (what follows the parent's key in the file)."""
+        return [name for name in self.names if name not in self.parent]
+
+    @property
+    def value_names(self) -> list[str]:
+        """The record's own columns less its date: the values an upsert sets."""
+        return [name for name in self.own_names if name != self.date]
+
 
 def _measure(name: str, required: bool = False, integer: bool = False) -> Column:
     return Column(name, parse_int if integer else parse_decimal, required)
+
+
+# The measurement columns are the models' own field lists, in their order.
+GAIT_MEASURES = tuple(_measure(name, name in GAIT_REQUIRED) for name in GAIT_FIELDS)
+MRI_MEASURES = {name: _measure(name, integer=name in MRI_INTEGER) for name in MRI_FIELDS}
 
 
 SPECS = {
@@ -109,6 +137,8 @@ SPECS = {
             Column("walking_aid", parse_text),
         ),
         ("patient_id", "visit_date"),
+        parent=("patient_id",),
+        date="visit_date",
     ),
     "gait": FileSpec(
         "gait",
@@ -116,23 +146,13 @@ SPECS = {
         (
             Column("patient_id", parse_text, True, field="-"),
             Column("visit_date", parse_date, True, field="-"),
-            Column("condition", parse_text, default="comfortable"),
+            Column("condition", parse_text, default=Condition.COMFORTABLE.value),
             Column("device", parse_text, default=""),
             Column("software_version", parse_text, default=""),
-            _measure("velocity_m_s", True),
-            _measure("cadence_steps_min", True),
-            _measure("step_length_m", True),
-            _measure("stride_length_m", True),
-            _measure("step_time_s"),
-            _measure("stride_time_s"),
-            _measure("swing_pct"),
-            _measure("stance_pct"),
-            _measure("double_support_pct"),
-            _measure("base_of_support_m"),
-            _measure("stride_length_cv_pct"),
-            _measure("stride_time_cv_pct"),
+            *GAIT_MEASURES,
         ),
         ("patient_id", "visit_date", "condition"),
+        parent=("patient_id", "visit_date"),
     ),
     "mri": FileSpec(
         "mri",
@@ -140,15 +160,12 @@ SPECS = {
         (
             Column("patient_id", parse_text, True, field="-"),
             Column("scan_date", parse_date, True),
-            _measure("field_strength_t"),
+            MRI_MEASURES["field_strength_t"],
             Column("software", parse_text, default=""),
-            _measure("t2_lesion_volume_ml"),
-            _measure("t2_lesion_count", integer=True),
-            _measure("gd_enhancing_lesions", integer=True),
-            _measure("brain_parenchymal_fraction"),
-            _measure("grey_matter_fraction"),
-            _measure("white_matter_fraction"),
+            *(column for name, column in MRI_MEASURES.items() if name != "field_strength_t"),
         ),
         ("patient_id", "scan_date"),
+        parent=("patient_id",),
+        date="scan_date",
     ),
 }

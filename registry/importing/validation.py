@@ -9,9 +9,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from registry import rules
 from registry.importing.spec import CellError, FileSpec
 from registry.labels import labelled
-from registry.models.temporal import current_year, today
 
 
 @dataclass(frozen=True)
@@ -170,35 +170,16 @@ def rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict, list[RowError]
 
 
 def date_rules(values: dict, birth_year: int | None, date_column: str) -> list[tuple[str, str]]:
-    """Cross-field date rules of the dictionary: not before the birth year, not future."""
-    problems = []
-    day = values.get(date_column)
-    if day is None:
-        return problems
-    if day > today():
-        problems.append((date_column, f"{day.isoformat()} is in the future"))
-    if birth_year is not None and day.year < birth_year:
-        problems.append((date_column, f"{day.isoformat()} is before the birth year {birth_year}"))
-    return problems
+    """The dictionary's date rules for a visit's or scan's row (`registry.rules`)."""
+    return rules.dated_problems(
+        field=date_column, day=values.get(date_column), birth_year=birth_year
+    )
 
 
 def patient_rules(values: dict) -> list[tuple[str, str]]:
-    problems = []
-    birth, onset, diagnosis = (
-        values.get("birth_year"),
-        values.get("onset_year"),
-        values.get("diagnosis_date"),
+    """The dictionary's rules between a patient's years and dates (`registry.rules`)."""
+    return rules.patient_problems(
+        birth_year=values.get("birth_year"),
+        onset_year=values.get("onset_year"),
+        diagnosis_date=values.get("diagnosis_date"),
     )
-    year = current_year()
-    if birth is not None and not 1900 <= birth <= year:
-        problems.append(("birth_year", f"{birth} is outside the allowed range 1900 … {year}"))
-    if onset is not None and birth is not None and not birth <= onset <= year:
-        problems.append(("onset_year", f"{onset} is outside the allowed range {birth} … {year}"))
-    if diagnosis is not None and birth is not None:
-        if diagnosis.year < birth:
-            problems.append(
-                ("diagnosis_date", f"{diagnosis.isoformat()} is before 1 Jan of {birth}")
-            )
-        if diagnosis > today():
-            problems.append(("diagnosis_date", f"{diagnosis.isoformat()} is in the future"))
-    return problems

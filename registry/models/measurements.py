@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from simple_history.models import HistoricalRecords
 
+from registry import rules
 from registry.models.fields import (
     CurrentDate,
     Range,
@@ -183,19 +184,9 @@ class MriScan(models.Model):
         return model_to_dict(self, fields=MRI_FIELDS)
 
     def clean(self) -> None:
-        from registry.models.temporal import today
-
-        if self.scan_date and self.scan_date > today():
-            raise ValidationError(
-                {
-                    "scan_date": f"scan_date = {self.scan_date.isoformat()} is in the future; "
-                    f"allowed up to {today().isoformat()}."
-                }
-            )
-        if self.scan_date and self.patient_id and self.scan_date.year < self.patient.birth_year:
-            raise ValidationError(
-                {
-                    "scan_date": f"scan_date = {self.scan_date.isoformat()} is before the "
-                    f"patient's birth year {self.patient.birth_year}."
-                }
-            )
+        birth_year = self.patient.birth_year if self.patient_id else None
+        problems = rules.dated_problems(
+            field="scan_date", day=self.scan_date, birth_year=birth_year
+        )
+        if problems:
+            raise ValidationError(rules.as_errors(problems))

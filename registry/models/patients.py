@@ -4,12 +4,13 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from registry import rules
 from registry.models.centers import Center
 from registry.models.fields import CurrentDate, CurrentYear, choice_check, choice_errors
 from registry.models.scoping import PatientQuerySet
 
 PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{3,32}$"
-MIN_BIRTH_YEAR = 1900
+MIN_BIRTH_YEAR = rules.MIN_BIRTH_YEAR
 
 
 class Sex(models.TextChoices):
@@ -81,34 +82,10 @@ class Patient(models.Model):
         return self.patient_id
 
     def clean(self) -> None:
-        from registry.models.temporal import current_year, today
-
-        errors = {}
-        year = current_year()
-        if self.birth_year is not None and not MIN_BIRTH_YEAR <= self.birth_year <= year:
-            errors["birth_year"] = (
-                f"birth_year = {self.birth_year} is outside the allowed range "
-                f"{MIN_BIRTH_YEAR} … {year}."
-            )
-        elif (
-            self.onset_year is not None
-            and self.birth_year is not None
-            and not self.birth_year <= self.onset_year <= year
-        ):
-            errors["onset_year"] = (
-                f"onset_year = {self.onset_year} is outside the allowed range "
-                f"{self.birth_year} (birth year) … {year}."
-            )
-        # A birth year outside its range is no bound for the diagnosis date.
-        if (
-            self.diagnosis_date is not None
-            and self.birth_year is not None
-            and "birth_year" not in errors
-            and not (self.birth_year <= self.diagnosis_date.year and self.diagnosis_date <= today())
-        ):
-            errors["diagnosis_date"] = (
-                f"diagnosis_date = {self.diagnosis_date.isoformat()} is outside the allowed "
-                f"range {self.birth_year}-01-01 … {today().isoformat()} (not in the future)."
-            )
-        if errors:
-            raise ValidationError(errors)
+        problems = rules.patient_problems(
+            birth_year=self.birth_year,
+            onset_year=self.onset_year,
+            diagnosis_date=self.diagnosis_date,
+        )
+        if problems:
+            raise ValidationError(rules.as_errors(problems))

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from registry import rules
 from registry.models.fields import (
     CurrentDate,
     Range,
@@ -132,21 +133,9 @@ class Visit(models.Model):
         return self.disease_course in self.PROGRESSIVE
 
     def clean(self) -> None:
-        from registry.models.temporal import today
-
-        if self.visit_date is None:
-            return
-        if self.visit_date > today():
-            raise ValidationError(
-                {
-                    "visit_date": f"visit_date = {self.visit_date.isoformat()} is in the future; "
-                    f"allowed up to {today().isoformat()}."
-                }
-            )
-        if self.patient_id and self.visit_date.year < self.patient.birth_year:
-            raise ValidationError(
-                {
-                    "visit_date": f"visit_date = {self.visit_date.isoformat()} is before the "
-                    f"patient's birth year {self.patient.birth_year}."
-                }
-            )
+        birth_year = self.patient.birth_year if self.patient_id else None
+        problems = rules.dated_problems(
+            field="visit_date", day=self.visit_date, birth_year=birth_year
+        )
+        if problems:
+            raise ValidationError(rules.as_errors(problems))
