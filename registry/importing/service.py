@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.importing import copy_upsert
+from registry.importing import copy_upsert, known_files
 from registry.importing.spec import KINDS, SPECS
 from registry.importing.validation import (
     RowError,
@@ -81,6 +81,9 @@ class ImportReport:
     error_count: int = 0
     keep: int | None = None
     sink: Callable[[RowError], None] | None = None
+    # Every file was the last one imported of its kind and nothing was written since:
+    # all rows were reported unchanged without being read (`importing.known_files`).
+    known_unchanged: bool = False
 
     @property
     def ok(self) -> bool:
@@ -422,7 +425,17 @@ def registry_import(
         sink=error_sink,
     )
     report.counts = {kind: Counts() for kind in files}
-    tick = _Ticker(progress, sum(count_rows(p) for p in files.values()))
+    row_counts = {kind: count_rows(p) for kind, p in files.items()}
+    tick = _Ticker(progress, sum(row_counts.values()))
+    hashes = {kind: known_files.file_sha256(p) for kind, p in files.items()}
+    if files and known_files.unchanged_files(hashes, allowed_centers):
+        for kind, n in row_counts.items():
+            report.counts[kind].unchanged = n
+        report.known_unchanged = True
+        tick.start("validating")
+        tick(sum(row_counts.values()))
+        tick.finish()
+        return report
     fast = connection.vendor == "postgresql"
     stages = {kind: copy_upsert.Stage(kind) for kind in files} if fast else {}
     # On PostgreSQL the staged tables live in one transaction from validation to writing.
@@ -438,6 +451,9 @@ def registry_import(
                 report.errors.sort(key=lambda e: (order.get(e.file, 0), e.line))
                 return report
             _write(files, stages, report, user, tick, before_commit, allowed_centers)
+            if not report.dry_run:
+                # In the import's transaction (PostgreSQL) or right after its commit.
+                known_files.imported_files_record(hashes, row_counts, allowed_centers)
     finally:
         for stage in stages.values():
             stage.close()

@@ -1,7 +1,7 @@
 from registry.models.centers import Center, Role, User
 from registry.models.demo import DemoTruth
 from registry.models.flags import FlagAcknowledgement
-from registry.models.imports import ImportJob, ImportStatus
+from registry.models.imports import ImportedFile, ImportJob, ImportStatus
 from registry.models.measurements import (
     GAIT_FIELDS,
     GAIT_RANGES,
@@ -31,6 +31,7 @@ __all__ = [
     "GaitSession",
     "ImportJob",
     "ImportStatus",
+    "ImportedFile",
     "MriScan",
     "Patient",
     "Role",

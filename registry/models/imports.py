@@ -105,3 +105,28 @@ class ImportJob(LeasedJob):
     @property
     def percent_done(self) -> int:
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ImportedFile(models.Model):
+    """The content hash of the last file of each kind that an import wrote (or found
+    unchanged), with the registry's state right after: the highest audit-history id of
+    every clinical table. Every write by any door adds a history row, so the same hash
+    and the same state mean every row of the file is still stored as it is: the import
+    can say "unchanged" without reading it row by row."""
+
+    kind = models.CharField(max_length=16)
+    scope = models.CharField(
+        max_length=500, blank=True, help_text="The centres the import was limited to; empty: all."
+    )
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+    state = models.JSONField(help_text="Highest history id per clinical table after the import.")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope"], name="registry_importedfile_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sha256[:12]}"
