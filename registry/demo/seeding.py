@@ -210,6 +210,7 @@ def _copy_seed(cohort, user) -> SeedReport:
     truth.to_csv(buffer, index=False, header=False)
     buffer.seek(0)
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS seed_truth")
         cursor.execute(
             "CREATE TEMP TABLE seed_truth (patient_id text, visit_date date, phenotype int) "
             "ON COMMIT DROP"
