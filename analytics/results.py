@@ -7,8 +7,7 @@ engine fails loudly instead of being dropped.
 
 from __future__ import annotations
 
-from analytics.engine import Comparison, PipelineResult
-from analytics.engine.pipeline import plain_json
+from analytics.engine import Comparison, PipelineResult, plain_json
 from analytics.models import ClusteringRun, ComparisonResult, Phenotype
 
 # Comparison fields that are not columns of their own: `posthoc` and `summaries` are

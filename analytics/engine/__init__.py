@@ -11,11 +11,10 @@ from analytics.engine.pipeline import (
     PipelineConfig,
     PipelineResult,
     PreviousModel,
-    fingerprint,
-    result_to_dict,
     run_pipeline,
 )
 from analytics.engine.preprocess import feature_columns
+from analytics.engine.stored import fingerprint, plain_json, result_to_dict
 
 __all__ = [
     "ALGORITHM_VERSION",
@@ -28,6 +27,7 @@ __all__ = [
     "assign",
     "feature_columns",
     "fingerprint",
+    "plain_json",
     "result_to_dict",
     "run_pipeline",
 ]

@@ -48,13 +48,14 @@ class Clusterability:
     n_init: int
     seed: int
     gap_k: int | None = None  # the gap statistic's 1-SE choice from k = 1 (None: no scan)
+    unit: str = "rows"  # what one point is: a row, or one row per patient
 
     @property
     def description(self) -> str:
         return (
             f"k-means cluster index (within-SS / total SS, k = {self.k}) against {self.n_null} "
             f"draws of one Gaussian with the data's covariance ({self.dimensions} PCA "
-            f"dimensions, {self.n_rows} rows), k-means++ with n_init {self.n_init}"
+            f"dimensions, {self.n_rows} {self.unit}), k-means++ with n_init {self.n_init}"
         )
 
     def to_dict(self) -> dict:
@@ -74,6 +75,7 @@ class Clusterability:
                 "quantiles": dict(self.null_quantiles),
             },
             "n_rows": self.n_rows,
+            "unit": self.unit,
             "dimensions": self.dimensions,
             "n_init": self.n_init,
             "seed": self.seed,
@@ -109,6 +111,7 @@ def clusterability(
     alpha: float = ALPHA,
     gap_k: int | None = None,
     compute: Compute | None = None,
+    unit: str = "rows",
 ) -> Clusterability:
     points = np.asarray(points, dtype=float)
     if n_null < 1:
@@ -148,4 +151,5 @@ def clusterability(
         n_init=n_init,
         seed=seed,
         gap_k=gap_k,
+        unit=unit,
     )

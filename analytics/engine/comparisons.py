@@ -36,17 +36,16 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
-from analytics.engine.permutation import (
-    MAX_DRAWS,
-    MonteCarloP,
-    PatientShuffler,
-    RankSumNull,
-    chi2_fixed_margins_p,
-    chi2_statistic,
-    sequential_p,
+from analytics.engine.multiplicity import fdr_bh, holm
+from analytics.engine.patient_level import (
+    PATIENT_LEVEL,
+    chi2_by_patient,
+    kruskal_by_patient,
+    mc_method,
+    plain_id,
 )
+from analytics.engine.permutation import MAX_DRAWS, chi2_fixed_margins_p
 from analytics.engine.preprocess import GAIT_FEATURES
 
 CONTINUOUS = [
@@ -73,7 +72,6 @@ DESCRIPTIVE_NOTE = (
     "formed the clusters (or duplicates a variable that did): differences are there by "
     "construction, so no p-value and not in the adjusted family"
 )
-PATIENT_LEVEL = "patient-level permutation (label sequences exchanged between patients)"
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ def cramers_v(chi2: float, n: int, shape: tuple[int, int]) -> float | None:
 
 
 def _not_testable(base: Comparison, reason: str) -> Comparison:
-    return replace(base, test="not testable", note=reason, inferential=base.inferential)
+    return replace(base, test="not testable", note=reason)
 
 
 def _descriptive(row: Comparison) -> Comparison:
@@ -134,10 +132,6 @@ def _descriptive(row: Comparison) -> Comparison:
         note=DESCRIPTIVE_NOTE,
         inferential=False,
     )
-
-
-def _mc_method(mc: MonteCarloP, what: str, seed: int) -> str:
-    return f"{what}, {mc.describe()}, seed {seed}"
 
 
 def kruskal_wallis(
@@ -192,14 +186,14 @@ def kruskal_wallis(
         return result
     keys = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     if data["p"].duplicated().any():
-        return _kruskal_by_patient(result, data, ids, keys, seed=seed, max_draws=max_draws)
+        return kruskal_by_patient(result, data, ids, keys, seed=seed, max_draws=max_draws)
     # scikit-posthocs pulls in matplotlib; import it only when a test actually runs.
     import scikit_posthocs as sp
 
     dunn = sp.posthoc_dunn(data, val_col="v", group_col="g")
     adjusted = holm([float(dunn.loc[a, b]) for a, b in keys])
     pairs = [
-        {"a": _plain_id(a), "b": _plain_id(b), "p_adjusted": q}
+        {"a": plain_id(a), "b": plain_id(b), "p_adjusted": q}
         for (a, b), q in zip(keys, adjusted, strict=True)
     ]
     return replace(
@@ -209,53 +203,6 @@ def kruskal_wallis(
         posthoc=pairs,
         note="post-hoc: Dunn's test, Holm-adjusted p",
     )
-
-
-def _kruskal_by_patient(result, data, ids, keys, *, seed, max_draws) -> Comparison:
-    codes = pd.Categorical(data["g"], categories=ids).codes.astype(np.int64)
-    values = data["v"].to_numpy(dtype=float)
-    null = RankSumNull.of(values, codes, len(ids))
-    shuffler = PatientShuffler(data["p"].to_numpy(), codes)
-    observed = null.rank_sums(codes[None, :])
-    pair_index = [(ids.index(a), ids.index(b)) for a, b in keys]
-    pair_observed = [float(null.pair_z(observed, i, j)[0]) * (1 - 1e-12) for i, j in pair_index]
-    pair_hits = np.zeros(len(keys), dtype=np.int64)
-    drawn = [0]
-    rng = np.random.default_rng(seed)
-
-    def draw(size: int) -> np.ndarray:
-        sums = null.rank_sums(shuffler.draw(size, rng))
-        for n, (i, j) in enumerate(pair_index):
-            pair_hits[n] += int((null.pair_z(sums, i, j) >= pair_observed[n]).sum())
-        drawn[0] += size
-        return null.h(sums)
-
-    mc = sequential_p(
-        draw, float(null.h(observed)[0]), row_bytes=3 * 8 * len(values), max_draws=max_draws
-    )
-    raw = (pair_hits + 1) / (drawn[0] + 1)
-    adjusted = holm(raw.tolist())
-    pairs = [
-        {
-            "a": _plain_id(a),
-            "b": _plain_id(b),
-            "p_adjusted": q,
-            "p_floor": bool(hits == 0),
-        }
-        for (a, b), q, hits in zip(keys, adjusted, pair_hits, strict=True)
-    ]
-    return replace(
-        result,
-        p_value=mc.p_value,
-        p_floor=mc.at_floor,
-        p_method=_mc_method(mc, f"{PATIENT_LEVEL} of the Kruskal–Wallis H", seed),
-        posthoc=pairs,
-        note="post-hoc: Dunn's statistic with patient-level permutation p, Holm-adjusted",
-    )
-
-
-def _plain_id(value):
-    return int(value) if isinstance(value, int | np.integer) else str(value)
 
 
 def _level(value) -> str:
@@ -309,13 +256,13 @@ def chi_square(
     if data["p"].duplicated().any():
         levels = pd.Categorical(data["v"], categories=table.index).codes.astype(np.int64)
         codes = pd.Categorical(data["g"], categories=table.columns).codes.astype(np.int64)
-        mc = _chi2_by_patient(levels, codes, data["p"].to_numpy(), expected, seed, max_draws)
+        mc = chi2_by_patient(levels, codes, data["p"].to_numpy(), expected, seed, max_draws)
         return replace(
             result,
             test="Chi-square (patient-level permutation)",
             p_value=mc.p_value,
             p_floor=mc.at_floor,
-            p_method=_mc_method(mc, f"{PATIENT_LEVEL} of the Pearson χ²", seed),
+            p_method=mc_method(mc, f"{PATIENT_LEVEL} of the Pearson χ²", seed),
         )
     result = replace(result, p_value=float(p), p_method="asymptotic χ² approximation")
     if not (expected < 5).any():
@@ -338,51 +285,11 @@ def chi_square(
         test="Chi-square (Monte-Carlo p)",
         p_value=mc.p_value,
         p_floor=mc.at_floor,
-        p_method=_mc_method(mc, "Monte-Carlo tables with both margins fixed", seed),
+        p_method=mc_method(mc, "Monte-Carlo tables with both margins fixed", seed),
         asymptotic_p=float(p),
         sparse=True,
         note=f"{smallest}: Monte-Carlo p, {mc.describe()}",
     )
-
-
-def _chi2_by_patient(levels, codes, patients, expected, seed, max_draws) -> MonteCarloP:
-    r, c = expected.shape
-    shuffler = PatientShuffler(patients, codes)
-    observed = np.bincount(levels * c + codes, minlength=r * c).reshape(r, c)
-    rng = np.random.default_rng(seed)
-
-    def draw(size: int) -> np.ndarray:
-        shuffled = shuffler.draw(size, rng)
-        cells = (np.arange(size)[:, None] * (r * c) + levels * c + shuffled).ravel()
-        tables = np.bincount(cells, minlength=size * r * c).reshape(size, r, c)
-        return chi2_statistic(tables, expected)
-
-    return sequential_p(
-        draw,
-        float(chi2_statistic(observed, expected)),
-        row_bytes=3 * 8 * len(levels),
-        max_draws=max_draws,
-    )
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm (1979) step-down adjusted p-values, in the input order. Written out because
-    statsmodels' Holm branch forces a full garbage collection on every call, which
-    costs a tenth of a second per variable in a large process."""
-    p = np.asarray(p_values, dtype=float)
-    m = len(p)
-    order = np.argsort(p, kind="stable")
-    stepped = np.maximum.accumulate(p[order] * (m - np.arange(m)))
-    out = np.empty(m)
-    out[order] = np.minimum(stepped, 1.0)
-    return out.tolist()
-
-
-def fdr_bh(p_values: list[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values, in the input order."""
-    if not p_values:
-        return []
-    return [float(p) for p in multipletests(p_values, method="fdr_bh")[1]]
 
 
 def descriptive_variables(features: list[str]) -> set[str]:

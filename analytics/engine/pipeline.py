@@ -3,9 +3,8 @@ stable ids -> names -> comparisons, timed stage by stage."""
 
 from __future__ import annotations
 
-import hashlib
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,15 +13,13 @@ from analytics.engine.alignment import MATCH_THRESHOLD, Alignment, align, common
 from analytics.engine.clusterability import NULL_DRAWS, Clusterability, clusterability
 from analytics.engine.clustering import PcaFit, fit_kmeans, fit_pca
 from analytics.engine.comparisons import (
-    CATEGORICAL,
-    CONTINUOUS,
     FAMILY_SCOPE,
     Comparison,
     compare_phenotypes,
     descriptive_variables,
 )
 from analytics.engine.compute import Compute, limited_threads
-from analytics.engine.model import ALGORITHM_VERSION, FittedModel, library_versions
+from analytics.engine.model import FittedModel, library_versions
 from analytics.engine.naming import name_clusters
 from analytics.engine.preprocess import (
     FEATURE_SETS,
@@ -145,22 +142,6 @@ class PipelineResult:
         return dict(self.alignment.mapping)
 
 
-def fingerprint(frame: pd.DataFrame, feature_columns: list[str]) -> str:
-    """sha256 of the rows as canonical CSV lines (keys, features, comparison variables),
-    sorted, so it changes with any value and never with row order or the index.
-
-    Every input row counts, including those a complete-case run will drop: their
-    number is part of the result."""
-    keys = [c for c in ("patient_id", "visit_id", "visit_date") if c in frame.columns]
-    extra = [c for c in CONTINUOUS + CATEGORICAL if c in frame.columns]
-    columns = list(dict.fromkeys(keys + list(feature_columns) + extra))
-    columns = [c for c in columns if c in frame.columns]
-    text = frame[columns].to_csv(index=False, header=False, float_format="%.10g")
-    lines = sorted(text.splitlines())
-    payload = "\n".join([",".join(columns), *lines]).encode()
-    return hashlib.sha256(payload).hexdigest()
-
-
 def run_pipeline(
     frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel | None = None
 ) -> PipelineResult:
@@ -175,6 +156,16 @@ def _diagnostic_rows(n: int, size: int, seed: int) -> np.ndarray | None:
     if n <= size:
         return None
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def _one_row_per_patient(used: pd.DataFrame) -> np.ndarray | None:
+    """Positions of each patient's latest row when some patient has several, else None."""
+    if "patient_id" not in used.columns or not used["patient_id"].duplicated().any():
+        return None
+    keys = pd.DataFrame({"patient": used["patient_id"].astype(str).to_numpy()})
+    keys["date"] = used["visit_date"].to_numpy() if "visit_date" in used.columns else 0
+    ordered = keys.sort_values(["patient", "date"], kind="stable")
+    return np.sort(ordered.drop_duplicates("patient", keep="last").index.to_numpy())
 
 
 def _run(frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel | None):
@@ -245,8 +236,17 @@ def _run(frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel
     structure = None
     if config.clusterability_draws:
         gap_vote = selection.votes.get("gap") if selection is not None else None
+        test_points, unit = diag_points, "rows"
+        latest = _one_row_per_patient(frame.iloc[prep.kept])
+        if latest is not None:
+            # Visits of one patient sit close together: as rows they would look like tight
+            # clusters to a test whose null draws independent rows.
+            rows = _diagnostic_rows(len(latest), config.diagnostics_sample, config.seed + 2)
+            test_points = points[latest] if rows is None else points[latest[rows]]
+            unit = "patients (latest row each)"
         structure = clusterability(
-            diag_points,
+            test_points,
+            unit=unit,
             k=k,
             seed=config.seed,
             n_null=config.clusterability_draws,
@@ -394,61 +394,3 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     if name == "visit_id":
         return [None if v is None else int(v) for v in values]
     return [None if v is None else str(v) for v in values]
-
-
-def plain_json(value):
-    """Python scalars for JSON: numpy numbers unwrapped, NaN and infinities as None."""
-    if isinstance(value, dict):
-        return {str(k): plain_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [plain_json(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if np.isfinite(value) else None
-    if value is None or value is pd.NaT or isinstance(value, str):
-        return None if value is pd.NaT else value
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return str(value)
-
-
-def result_to_dict(result: PipelineResult) -> dict:
-    """Plain JSON-able data for storage: no numpy types, no NaN (PostgreSQL's JSON types
-    reject it; missing numbers are None)."""
-    return plain_json(
-        {
-            "algorithm_version": ALGORITHM_VERSION,
-            "config": asdict(result.config),
-            "n_input": result.n_input,
-            "n_used": result.n_used,
-            "exclusions": result.exclusions,
-            "preprocessing": result.preprocessing,
-            "pca": result.pca.to_dict(),
-            "k_selection": result.k_selection.to_dict() if result.k_selection else {},
-            "k": result.k,
-            "id_mapping": result.id_mapping,
-            "alignment": result.alignment.to_dict(),
-            "model": result.model.to_dict(),
-            "phenotypes": [asdict(p) for p in result.phenotypes],
-            "labels": [
-                {"row": row, "id": label, "distance": distance, "patient_id": pid, "visit_id": vid}
-                for row, label, distance, pid, vid in zip(
-                    result.rows,
-                    result.labels,
-                    result.distances,
-                    result.patient_ids,
-                    result.visit_ids,
-                    strict=True,
-                )
-            ],
-            "comparisons": [c.to_dict() for c in result.comparisons],
-            "comparison_scope": result.comparison_scope,
-            "clusterability": result.clusterability.to_dict() if result.clusterability else None,
-            "within_ss": result.within_ss,
-            "diagnostics": result.diagnostics,
-            "timings": result.timings,
-        }
-    )

@@ -209,3 +209,17 @@ def test_independent_fits_run_with_the_configured_threads_per_process():
         )
         assert inside == [1, 1, 1]
         assert _threads_in_this_process() == 2  # restored outside
+
+
+def test_with_several_visits_per_patient_clusterability_counts_patients():
+    one = gait_blobs(seed=6)
+    visits = pd.concat(
+        [one.assign(visit_date=one["visit_date"] + pd.Timedelta(days=365 * i)) for i in range(3)],
+        ignore_index=True,
+    )
+    visits["visit_id"] = np.arange(1, len(visits) + 1)
+    config = PipelineConfig(k=3, bootstrap=0, n_init=3, k_scan="skip", clusterability_draws=5)
+    result = run_pipeline(visits, config=config)
+    assert len(result.labels) == 3 * len(one)  # every visit gets its label
+    assert result.clusterability.n_rows == len(one)
+    assert result.clusterability.unit == "patients (latest row each)"
