@@ -16,26 +16,17 @@ from registry.demo.generator import generate_demo_cohort
 from registry.demo.seeding import demo_cohort_seed
 from registry.importing import jobs
 from registry.models import ImportJob, Patient, Role
-from tests.analytics.test_worker import FAST_LEASES, Worker
 from tests.factories import CenterFactory, UserFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def broker(redis_url, on_postgres):
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    return redis_url
-
-
-@pytest.fixture
-def worker(broker, tmp_path, settings, monkeypatch):
+def worker(worker_process, fast_leases, tmp_path, settings, monkeypatch):
     root = tmp_path / "imports"
     settings.IMPORT_UPLOAD_ROOT = root
     monkeypatch.setenv("IMPORT_UPLOAD_ROOT", str(root))
-    process = Worker(broker, tmp_path / "worker.log", beat=True, env=FAST_LEASES)
+    process = worker_process("worker.log", beat=True, env=fast_leases)
     try:
         process.wait_ready()
         yield process
@@ -43,7 +34,7 @@ def worker(broker, tmp_path, settings, monkeypatch):
         process.stop()
 
 
-def _wait(model, pk, statuses, worker: Worker, timeout: float = 90, poll: float = 0.05):
+def _wait(model, pk, statuses, worker, timeout: float = 90, poll: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = model.objects.get(pk=pk)
@@ -54,7 +45,7 @@ def _wait(model, pk, statuses, worker: Worker, timeout: float = 90, poll: float 
     pytest.fail(f"{model.__name__} {pk} still {row.status} after {timeout} s; log:\n{log}")
 
 
-def _kill_the_pool_child(row, worker: Worker) -> None:
+def _kill_the_pool_child(row, worker) -> None:
     assert row.worker_pid and row.worker_pid != worker.process.pid
     os.kill(row.worker_pid, signal.SIGKILL)
 

@@ -3,6 +3,7 @@ queries."""
 
 import datetime
 
+import pandas as pd
 import pytest
 
 from analytics.features import cohort_frame
@@ -55,7 +56,12 @@ def test_visits_without_a_scan_in_the_window_are_counted(patient_with_history):
     cohort = cohort_frame(visit_choice="all", mri_window_days=100)
     assert cohort.n_without_mri == 2  # 2019 (120 days away) and 2021 (none)
     narrow = cohort.frame.set_index("visit_date")
-    assert narrow.loc[D(2021, 5, 1), "brain_parenchymal_fraction"] != 0.80
+    for unpaired in (D(2019, 5, 1), D(2021, 5, 1)):
+        assert pd.isna(narrow.loc[unpaired, "mri_scan_date"]), unpaired
+        assert pd.isna(narrow.loc[unpaired, "brain_parenchymal_fraction"]), unpaired
+    # 31 days away: still paired inside the narrower window.
+    assert narrow.loc[D(2023, 5, 1), "mri_scan_date"] == D(2023, 6, 1)
+    assert narrow.loc[D(2023, 5, 1), "brain_parenchymal_fraction"] == 0.80
 
 
 def test_derived_values_are_computed(patient_with_history):

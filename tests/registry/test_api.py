@@ -12,19 +12,9 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from registry.models import Role, Visit
-from tests.factories import CenterFactory, GaitSessionFactory, PatientFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    a, b = CenterFactory(code="TST-A"), CenterFactory(code="TST-B")
-    mine = PatientFactory(patient_id="SYN-A1", center=a, birth_year=1980)
-    theirs = PatientFactory(patient_id="SYN-B1", center=b)
-    GaitSessionFactory(visit__patient=mine)
-    GaitSessionFactory(visit__patient=theirs)
-    return a, b
 
 
 def _client(user) -> APIClient:
@@ -41,7 +31,7 @@ def test_anonymous_requests_are_refused():
 
 
 def test_a_clinician_lists_only_their_centre_and_gets_404_for_another(world):
-    a, _ = world
+    a = world["A"].center
     api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
     body = api.get("/api/v1/patients/").json()
     assert [p["patient_id"] for p in body["results"]] == ["SYN-A1"]
@@ -51,7 +41,7 @@ def test_a_clinician_lists_only_their_centre_and_gets_404_for_another(world):
 
 
 def test_a_clinician_creates_and_updates_a_visit(world):
-    a, _ = world
+    a = world["A"].center
     api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
     data = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "RRMS", "edss": 2.5}
     created = api.post("/api/v1/visits/", data, format="json")
@@ -63,7 +53,7 @@ def test_a_clinician_creates_and_updates_a_visit(world):
 
 
 def test_out_of_range_values_come_back_as_400_naming_field_and_range(world):
-    a, _ = world
+    a = world["A"].center
     api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
     bad = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "XX", "edss": 0.5}
     response = api.post("/api/v1/visits/", bad, format="json")
@@ -76,7 +66,7 @@ def test_out_of_range_values_come_back_as_400_naming_field_and_range(world):
 
 
 def test_a_clinician_cannot_write_into_another_centre(world):
-    a, _ = world
+    a = world["A"].center
     api = _client(UserFactory(role=Role.CLINICIAN, centers=[a]))
     # Another centre's patient reads like one that does not exist.
     data = {"patient": "SYN-B1", "visit_date": "2024-06-01", "disease_course": "RRMS"}
@@ -92,7 +82,7 @@ def test_a_clinician_cannot_write_into_another_centre(world):
 
 
 def test_a_researcher_reads_but_cannot_write(world):
-    a, _ = world
+    a = world["A"].center
     api = _client(UserFactory(role=Role.RESEARCHER, centers=[a]))
     assert api.get("/api/v1/gait-sessions/").json()["count"] == 1
     data = {"patient": "SYN-A1", "visit_date": "2024-06-01", "disease_course": "RRMS"}

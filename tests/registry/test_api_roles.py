@@ -3,7 +3,6 @@ own centre and meets another centre's records as if they did not exist, a resear
 reads their centre and writes nothing, a superuser sees and edits both centres. Also
 deletes of records with children, filters, pagination and the analytics reads."""
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,38 +14,11 @@ from analytics.models import ClusteringRun, Phenotype, PhenotypeAssignment
 from registry.models import GaitSession, MriScan, Patient, Role, Visit
 from tests.factories import (
     CenterFactory,
-    GaitSessionFactory,
-    MriScanFactory,
     PatientFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Centre:
-    code: str
-    patient: Patient  # has a visit with a walk, and a scan
-    visit: Visit
-    walk: GaitSession
-    scan: MriScan
-
-
-@pytest.fixture
-def world(settings) -> dict[str, Centre]:
-    # Tokens sign these users in; a deliberately slow password hash would only cost time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    centres = {}
-    for code in ("A", "B"):
-        center = CenterFactory(code=f"TST-{code}")
-        patient = PatientFactory(patient_id=f"SYN-{code}1", center=center, birth_year=1980)
-        walk = GaitSessionFactory(
-            visit__patient=patient, visit__visit_date=datetime.date(2022, 5, 2)
-        )
-        scan = MriScanFactory(patient=patient, scan_date=datetime.date(2022, 5, 9))
-        centres[code] = Centre(center.code, patient, walk.visit, walk, scan)
-    return centres
 
 
 def _api(user=None) -> APIClient:
@@ -76,11 +48,11 @@ class Resource:
     name: str
     url: str
     model: type
-    record: str  # attribute of Centre holding this resource's record
+    record: str  # attribute of a `world` centre holding this resource's record
     lookup: str  # field in the URL
     change: dict  # a valid PATCH, checked afterwards in the database
 
-    def new(self, centre: Centre) -> dict[str, Any]:
+    def new(self, centre) -> dict[str, Any]:
         """A valid new record belonging to the given centre."""
         return {
             "patients": {
@@ -111,7 +83,7 @@ class Resource:
             },
         }[self.name]
 
-    def detail(self, centre: Centre) -> str:
+    def detail(self, centre) -> str:
         return f"{self.url}{getattr(getattr(centre, self.record), self.lookup)}/"
 
 

@@ -66,11 +66,9 @@ existing = _load_schema(
 
 
 @pytest.fixture
-def seeded(transactional_db, settings) -> dict:
+def seeded(transactional_db) -> dict:
     """Two centres with two patients each, every kind of record, a published run, and
     the token of an administrator."""
-    # The administrator signs in by token; a deliberately slow hash would only cost time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     a, b = CenterFactory(code="TST-A"), CenterFactory(code="TST-B")
     walks = [
         GaitSessionFactory(visit__patient=PatientFactory(patient_id=f"SYN-{code}{i}", center=c))

@@ -2,7 +2,6 @@
 
 import csv
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,31 +14,9 @@ from tests.factories import CenterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {
-    "centers.csv": "center,name\nTST-IMP,Synthetic import centre\n",
-    "patients.csv": "patient_id,center,sex,birth_year,onset_year,diagnosis_date\n"
-    "SYN-I1,TST-IMP,F,1980,2001,2003-05-01\nSYN-I2,TST-IMP,M,1975,,\n",
-    "visits.csv": "patient_id,visit_date,disease_course,edss,msws12,t25fw_s,walking_aid\n"
-    "SYN-I1,2021-03-01,RRMS,2.0,20,5.5,none\nSYN-I2,2022-04-01,SPMS,6.0,70,12.0,bilateral\n",
-    "gait.csv": "patient_id,visit_date,condition,velocity_m_s,cadence_steps_min,"
-    "step_length_m,stride_length_m,swing_pct,stance_pct\n"
-    "SYN-I1,2021-03-01,comfortable,1.2,112,0.64,1.29,39,61\n"
-    "SYN-I2,2022-04-01,,0.6,88,0.41,0.82,35,65\n",
-    "mri.csv": "patient_id,scan_date,brain_parenchymal_fraction,grey_matter_fraction,"
-    "white_matter_fraction,t2_lesion_count\n"
-    "SYN-I1,2021-02-01,0.83,0.45,0.38,12\n",
-}
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-def test_a_clean_file_set_is_imported_with_defaults_and_flags(tmp_path):
-    report = registry_import(paths=[_write(tmp_path, GOOD)])
+def test_a_clean_file_set_is_imported_with_defaults_and_flags(tmp_path, good_files, write_files):
+    report = registry_import(paths=[write_files(tmp_path, good_files)])
     assert report.ok, report.lines()
     assert report.counts["gait"].created == 2
     assert GaitSession.objects.get(visit__patient__patient_id="SYN-I2").condition == "comfortable"
@@ -84,35 +61,39 @@ def test_a_clean_file_set_is_imported_with_defaults_and_flags(tmp_path):
         ("centers.csv", "lower case,x", "center = 'lower case' is not a valid code"),
     ],
 )
-def test_every_rule_is_reported_as_file_line_column_message(tmp_path, file, bad_line, expected):
-    files = dict(GOOD)
+def test_every_rule_is_reported_as_file_line_column_message(
+    tmp_path, file, bad_line, expected, good_files, write_files
+):
+    files = dict(good_files)
     files[file] = files[file] + bad_line + "\n"
-    report = registry_import(paths=[_write(tmp_path, files)])
+    report = registry_import(paths=[write_files(tmp_path, files)])
     text = "\n".join(str(e) for e in report.errors)
     assert expected in text, text
     assert Patient.objects.count() == 0  # nothing at all was written
 
 
-def test_unknown_and_missing_columns_are_errors(tmp_path):
-    files = dict(GOOD)
+def test_unknown_and_missing_columns_are_errors(tmp_path, good_files, write_files):
+    files = dict(good_files)
     files["visits.csv"] = "patient_id,visit_date,edss_score\nSYN-I1,2021-03-01,2\n"
-    errors = [str(e) for e in registry_import(paths=[_write(tmp_path, files)]).errors]
+    errors = [str(e) for e in registry_import(paths=[write_files(tmp_path, files)]).errors]
     assert "visits.csv:1: edss_score: unknown column" in errors[0]
     assert any("visits.csv:1: disease_course: required column is missing" in e for e in errors)
 
 
-def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_lists_every_error(tmp_path):
-    files = dict(GOOD)
+def test_a_file_mixing_good_and_bad_rows_imports_nothing_and_lists_every_error(
+    tmp_path, good_files, write_files
+):
+    files = dict(good_files)
     files["visits.csv"] += "SYN-I1,2021-05-01,RRMS,0.5,,,\nSYN-I2,2099-01-01,XX,,,,\n"
-    report = registry_import(paths=[_write(tmp_path, files)])
+    report = registry_import(paths=[write_files(tmp_path, files)])
     assert len(report.errors) == 3
     assert report.counts["visits"].rejected == 2
     assert Patient.objects.count() == 0
     assert Visit.objects.count() == 0
 
 
-def test_reimporting_the_same_files_changes_nothing(tmp_path):
-    folder = _write(tmp_path, GOOD)
+def test_reimporting_the_same_files_changes_nothing(tmp_path, good_files, write_files):
+    folder = write_files(tmp_path, good_files)
     registry_import(paths=[folder])
     history = Visit.history.count()
     report = registry_import(paths=[folder])
@@ -121,12 +102,14 @@ def test_reimporting_the_same_files_changes_nothing(tmp_path):
     assert Visit.history.count() == history
 
 
-def test_a_changed_value_is_an_update_with_history_of_who_imported_it(tmp_path):
+def test_a_changed_value_is_an_update_with_history_of_who_imported_it(
+    tmp_path, good_files, write_files
+):
     user = UserFactory()
-    registry_import(paths=[_write(tmp_path / "a", GOOD)])
-    files = dict(GOOD)
+    registry_import(paths=[write_files(tmp_path / "a", good_files)])
+    files = dict(good_files)
     files["visits.csv"] = files["visits.csv"].replace("RRMS,2.0", "RRMS,3.5")
-    report = registry_import(paths=[_write(tmp_path / "b", files)], user=user)
+    report = registry_import(paths=[write_files(tmp_path / "b", files)], user=user)
     assert report.counts["visits"].updated == 1 and report.counts["visits"].unchanged == 1
     visit = Visit.objects.get(patient__patient_id="SYN-I1")
     assert visit.edss == 3.5
@@ -134,17 +117,17 @@ def test_a_changed_value_is_an_update_with_history_of_who_imported_it(tmp_path):
     assert latest.history_user == user and latest.history_change_reason.startswith("import:")
 
 
-def test_dry_run_counts_but_writes_nothing(tmp_path):
-    report = registry_import(paths=[_write(tmp_path, GOOD)], dry_run=True)
+def test_dry_run_counts_but_writes_nothing(tmp_path, good_files, write_files):
+    report = registry_import(paths=[write_files(tmp_path, good_files)], dry_run=True)
     assert report.counts["patients"].created == 2
     assert Patient.objects.count() == 0
 
 
-def test_a_centre_restriction_rejects_other_centres(tmp_path):
+def test_a_centre_restriction_rejects_other_centres(tmp_path, good_files, write_files):
     CenterFactory(code="TST-OTHER")
-    files = dict(GOOD)
+    files = dict(good_files)
     files["patients.csv"] += "SYN-I9,TST-OTHER,F,1980,,\n"
-    report = registry_import(paths=[_write(tmp_path, files)], allowed_centers={"TST-IMP"})
+    report = registry_import(paths=[write_files(tmp_path, files)], allowed_centers={"TST-IMP"})
     assert any("'TST-OTHER' is not one of your centres" in str(e) for e in report.errors)
 
 
@@ -164,10 +147,10 @@ def test_export_import_export_round_trip_gives_identical_files(tmp_path, django_
         assert len(list(csv.DictReader(handle))) == 40
 
 
-def test_the_command_prints_every_error_and_fails(tmp_path):
-    files = dict(GOOD)
+def test_the_command_prints_every_error_and_fails(tmp_path, good_files, write_files):
+    files = dict(good_files)
     files["visits.csv"] += "SYN-I1,2021-05-01,RRMS,0.5,,,\n"
     out = StringIO()
     with pytest.raises(CommandError, match="1 errors: nothing was imported"):
-        call_command("import_registry", str(_write(tmp_path, files)), stdout=out)
+        call_command("import_registry", str(write_files(tmp_path, files)), stdout=out)
     assert "visits.csv:4: edss" in out.getvalue()

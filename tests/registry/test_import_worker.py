@@ -9,19 +9,10 @@ from django.urls import reverse
 
 from registry.demo.generator import generate_demo_cohort
 from registry.models import GaitSession, ImportJob, Patient, Role, Visit
-from tests.analytics.test_worker import WORKER_NAME, Worker
 from tests.factories import CenterFactory, UserFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 GAIT_ROWS = 2000
-
-
-@pytest.fixture
-def broker(redis_url, on_postgres):
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    return redis_url
 
 
 @pytest.fixture
@@ -37,7 +28,7 @@ def _csv(frame, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, frame.to_csv(index=False).encode(), content_type="text/csv")
 
 
-def _wait_until_finished(job_id, worker: Worker, timeout: float) -> ImportJob:
+def _wait_until_finished(job_id, worker, timeout: float) -> ImportJob:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = ImportJob.objects.get(pk=job_id)
@@ -48,7 +39,7 @@ def _wait_until_finished(job_id, worker: Worker, timeout: float) -> ImportJob:
     pytest.fail(f"import {job_id} still {job.status} after {timeout} s; worker log:\n{log}")
 
 
-def test_a_2000_row_gait_upload_is_imported_by_a_real_worker(broker, upload_root, tmp_path, client):
+def test_a_2000_row_gait_upload_is_imported_by_a_real_worker(worker_process, upload_root, client):
     cohort = generate_demo_cohort(n_patients=640, seed=21, prefix="DEMO-")
     assert len(cohort.gait) >= GAIT_ROWS
     gait = cohort.gait.head(GAIT_ROWS)
@@ -59,7 +50,7 @@ def test_a_2000_row_gait_upload_is_imported_by_a_real_worker(broker, upload_root
         _csv(cohort.visits, "visits.csv"),
         _csv(gait, "gait.csv"),
     ]
-    worker = Worker(broker, tmp_path / "worker.log")
+    worker = worker_process("worker.log")
     try:
         worker.wait_ready()
         client.force_login(clinician)
@@ -72,7 +63,7 @@ def test_a_2000_row_gait_upload_is_imported_by_a_real_worker(broker, upload_root
         worker.stop()
 
     assert done.status == ImportJob.Status.SUCCEEDED, done.message
-    assert done.worker == WORKER_NAME
+    assert done.worker == worker.name
     expected = [
         ("patients.csv", len(cohort.patients)),
         ("visits.csv", len(cohort.visits)),

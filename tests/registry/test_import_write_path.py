@@ -13,16 +13,17 @@ from registry.importing.service import registry_import
 from registry.models import GaitSession, Patient, Role, Visit
 from registry.quality import gait_flags
 from tests.factories import CenterFactory, PatientFactory, UserFactory
-from tests.registry.test_import_export import GOOD, _write
 
 pytestmark = pytest.mark.django_db
 
 
-def test_empty_cells_are_null_in_measures_and_empty_text_in_provenance(tmp_path):
-    files = dict(GOOD)
+def test_empty_cells_are_null_in_measures_and_empty_text_in_provenance(
+    tmp_path, good_files, write_files
+):
+    files = dict(good_files)
     files["visits.csv"] += "SYN-I1,2023-01-10,RRMS,,,,\n"
     files["gait.csv"] += "SYN-I1,2023-01-10,fast,1.5,120,0.7,1.4,,\n"
-    assert registry_import(paths=[_write(tmp_path, files)]).ok
+    assert registry_import(paths=[write_files(tmp_path, files)]).ok
     visit = Visit.objects.get(patient__patient_id="SYN-I1", visit_date="2023-01-10")
     assert visit.walking_aid is None and visit.edss is None
     gait = GaitSession.objects.get(visit=visit)
@@ -31,18 +32,22 @@ def test_empty_cells_are_null_in_measures_and_empty_text_in_provenance(tmp_path)
     assert gait.velocity_m_s == 1.5
 
 
-def test_imported_gait_carries_the_same_quality_flags_as_a_saved_one(tmp_path):
-    files = dict(GOOD)
+def test_imported_gait_carries_the_same_quality_flags_as_a_saved_one(
+    tmp_path, good_files, write_files
+):
+    files = dict(good_files)
     files["gait.csv"] = files["gait.csv"].replace("1.29,39,61", "1.29,30,60")
-    assert registry_import(paths=[_write(tmp_path, files)]).ok
+    assert registry_import(paths=[write_files(tmp_path, files)]).ok
     gait = GaitSession.objects.get(visit__patient__patient_id="SYN-I1")
     assert gait.quality_flags, "swing + stance = 90 % must be flagged"
     assert gait.quality_flags == gait_flags(gait.measurements())
 
 
-def test_every_created_row_has_one_history_row_naming_the_importer(tmp_path):
+def test_every_created_row_has_one_history_row_naming_the_importer(
+    tmp_path, good_files, write_files
+):
     user = UserFactory()
-    report = registry_import(paths=[_write(tmp_path, GOOD)], user=user)
+    report = registry_import(paths=[write_files(tmp_path, good_files)], user=user)
     assert report.counts["gait"].created == 2
     history = GaitSession.history.all()
     assert history.count() == 2
@@ -50,33 +55,33 @@ def test_every_created_row_has_one_history_row_naming_the_importer(tmp_path):
     assert all(h.history_change_reason.startswith("import: centers.csv") for h in history)
 
 
-def test_an_update_keeps_created_at_and_moves_updated_at(tmp_path):
-    registry_import(paths=[_write(tmp_path / "a", GOOD)])
+def test_an_update_keeps_created_at_and_moves_updated_at(tmp_path, good_files, write_files):
+    registry_import(paths=[write_files(tmp_path / "a", good_files)])
     before = Visit.objects.get(patient__patient_id="SYN-I1")
-    files = dict(GOOD)
+    files = dict(good_files)
     files["visits.csv"] = files["visits.csv"].replace("RRMS,2.0", "RRMS,2.5")
-    registry_import(paths=[_write(tmp_path / "b", files)])
+    registry_import(paths=[write_files(tmp_path / "b", files)])
     after = Visit.objects.get(pk=before.pk)
     assert after.edss == 2.5
     assert after.created_at == before.created_at and after.updated_at >= before.updated_at
     assert [h.history_type for h in after.history.order_by("history_id")] == ["+", "~"]
 
 
-def test_a_row_with_more_cells_than_the_header_is_an_error(tmp_path):
-    files = dict(GOOD)
+def test_a_row_with_more_cells_than_the_header_is_an_error(tmp_path, good_files, write_files):
+    files = dict(good_files)
     files["visits.csv"] += "SYN-I1,2021-05-01,RRMS,2.0,20,5.5,none,surplus\n"
-    report = registry_import(paths=[_write(tmp_path, files)])
+    report = registry_import(paths=[write_files(tmp_path, files)])
     assert "visits.csv:4: -: 8 cells but the header has 7 columns" in [
         str(e) for e in report.errors
     ]
     assert Patient.objects.count() == 0
 
 
-def test_an_import_cannot_move_another_centres_patient_into_mine(tmp_path):
+def test_an_import_cannot_move_another_centres_patient_into_mine(tmp_path, good_files, write_files):
     mine, theirs = CenterFactory(code="TST-IMP"), CenterFactory(code="TST-THEIRS")
     PatientFactory(patient_id="SYN-I1", center=theirs, birth_year=1980)
-    files = {"patients.csv": GOOD["patients.csv"]}
-    report = registry_import(paths=[_write(tmp_path, files)], allowed_centers={mine.code})
+    files = {"patients.csv": good_files["patients.csv"]}
+    report = registry_import(paths=[write_files(tmp_path, files)], allowed_centers={mine.code})
     assert (
         "patients.csv:2: patient_id: 'SYN-I1' is already used in the registry; choose another"
         in [str(e) for e in report.errors]
@@ -84,23 +89,31 @@ def test_an_import_cannot_move_another_centres_patient_into_mine(tmp_path):
     assert Patient.objects.get(patient_id="SYN-I1").center == theirs
 
 
-def test_progress_reports_rows_done_out_of_the_total_for_both_stages(tmp_path):
+def test_progress_reports_rows_done_out_of_the_total_for_both_stages(
+    tmp_path, good_files, write_files
+):
     calls = []
-    registry_import(paths=[_write(tmp_path, GOOD)], progress=lambda *call: calls.append(call))
-    total = sum(text.count("\n") - 1 for text in GOOD.values())
+    registry_import(
+        paths=[write_files(tmp_path, good_files)], progress=lambda *call: calls.append(call)
+    )
+    total = sum(text.count("\n") - 1 for text in good_files.values())
     assert calls[0] == ("validating", 0, total)
     assert ("validating", total, total) in calls
     assert calls[-1] == ("writing", total, total)
     assert all(0 <= done <= t == total for _stage, done, t in calls)
 
 
-def test_a_clinician_may_import_only_into_their_centres_and_not_add_centres(tmp_path):
+def test_a_clinician_may_import_only_into_their_centres_and_not_add_centres(
+    tmp_path, good_files, write_files
+):
     mine = CenterFactory(code="TST-IMP")
     clinician = UserFactory(role=Role.CLINICIAN, centers=[mine])
-    files = dict(GOOD)
+    files = dict(good_files)
     files["centers.csv"] += "TST-NEW,Synthetic new centre\n"
     report = registry_import(
-        paths=[_write(tmp_path, files)], allowed_centers=import_scope(clinician), user=clinician
+        paths=[write_files(tmp_path, files)],
+        allowed_centers=import_scope(clinician),
+        user=clinician,
     )
     assert "centers.csv:3: center: 'TST-NEW' is not one of your centres" in [
         str(e) for e in report.errors
@@ -112,13 +125,13 @@ def test_researchers_may_not_import():
         import_scope(UserFactory(role=Role.RESEARCHER))
 
 
-def test_the_command_names_the_importer_in_the_audit_trail(tmp_path):
+def test_the_command_names_the_importer_in_the_audit_trail(tmp_path, good_files, write_files):
     mine = CenterFactory(code="TST-IMP")
     clinician = UserFactory(role=Role.CLINICIAN, centers=[mine])
-    files = {k: v for k, v in GOOD.items() if k != "centers.csv"}
+    files = {k: v for k, v in good_files.items() if k != "centers.csv"}
     call_command(
         "import_registry",
-        str(_write(tmp_path, files)),
+        str(write_files(tmp_path, files)),
         "--user",
         clinician.username,
         stdout=StringIO(),
