@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
 from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
 from registry.flags import flags_shown, open_gait_flag_count
-from registry.models import GaitSession, Patient, Visit
+from registry.models import GaitSession, MriScan, Patient, Visit
 
 SORTS = {
     "patient": ("patient_code",),
@@ -125,6 +127,26 @@ def run_for_dashboard(run_id: str | None):
     return ClusteringRun.objects.current()
 
 
+# Comparison variables that are not a model field of their own.
+VARIABLE_LABELS = {
+    "age_years": gettext_lazy("Age (years)"),
+    "disease_duration_years": gettext_lazy("Disease duration (years)"),
+    "progressive": gettext_lazy("Progressive course"),
+}
+
+
+def variable_label(name: str) -> str:
+    """The label people read for a comparison variable (its model field's, with unit)."""
+    if name in VARIABLE_LABELS:
+        return str(VARIABLE_LABELS[name])
+    for model in (GaitSession, Visit, MriScan, Patient):
+        try:
+            return str(capfirst(model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
 def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
     phenotypes = list(run.phenotypes.order_by("stable_id"))
     rows = []
@@ -132,18 +154,21 @@ def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
         cells = []
         for p in phenotypes:
             s = c.summaries.get(str(p.stable_id), {})
+            # No-break spaces keep "[Q1, Q3]" and "RRMS 34 (58 %)" whole when a cell wraps.
             if c.kind == "continuous":
                 cells.append(
-                    f"{s['median']:.3g} [{s['q1']:.3g}, {s['q3']:.3g}]"
+                    f"{s['median']:.3g} [{s['q1']:.3g},\u00a0{s['q3']:.3g}]"
                     if s.get("median") is not None
                     else "—"
                 )
             else:
                 counts, pct = s.get("counts", {}), s.get("percent", {})
                 cells.append(
-                    "; ".join(f"{k} {n} ({pct.get(k, 0):.0f} %)" for k, n in counts.items())
+                    "\n".join(
+                        f"{k}\u00a0{n}\u00a0({pct.get(k, 0):.0f}\u00a0%)" for k, n in counts.items()
+                    )
                 )
-        rows.append({"row": c, "cells": cells})
+        rows.append({"row": c, "label": variable_label(c.variable), "cells": cells})
     return phenotypes, rows
 
 

@@ -81,7 +81,6 @@ def patient_report(*, patient: Patient, timeline: list[dict]) -> dict:
     return {
         "now": latest["phenotype"] if latest else None,
         "now_visit": latest["visit"] if latest else None,
-        "history": [row for row in timeline if row["phenotype"]],
         "scan": scan,
         "mri_rows": [
             {"label": _label(MriScan, name), "value": getattr(scan, name)} for name in MRI_FIELDS

@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from registry.models import FlagAcknowledgement, GaitSession, MriScan
-from registry.quality import RULE_LABELS
+
+# What each consistency rule of registry.quality checks, in words, for a flag's heading.
+RULE_LABELS = {
+    "swing_stance_sum": _("Swing and stance do not add up to 100 %"),
+    "stride_step_ratio": _("Stride length is not about twice the step length"),
+    "velocity_stride_cadence": _("Velocity does not match stride length × cadence"),
+    "stride_time_cadence": _("Stride time does not match cadence"),
+    "tissue_fractions_sum": _("Grey + white matter fractions do not add up to BPF"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ def flags_shown(*, walks=(), scans=()) -> list[ShownFlag]:
                         kind=kind,
                         record=record,
                         rule=flag["rule"],
-                        label=RULE_LABELS.get(flag["rule"], flag["rule"]),
+                        label=str(RULE_LABELS.get(flag["rule"], flag["rule"])),
                         message=flag["message"],
                         acknowledgement=ack,
                     )

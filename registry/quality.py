@@ -11,15 +11,6 @@ from typing import Any
 
 Flag = dict[str, str]
 
-# What each rule checks, in words, for the flag's heading.
-RULE_LABELS = {
-    "swing_stance_sum": "Swing and stance do not add up to 100 %",
-    "stride_step_ratio": "Stride length is not about twice the step length",
-    "velocity_stride_cadence": "Velocity does not match stride length × cadence",
-    "stride_time_cadence": "Stride time does not match cadence",
-    "tissue_fractions_sum": "Grey + white matter fractions do not add up to BPF",
-}
-
 
 def _present(row: Mapping[str, Any], *names: str) -> bool:
     return all(row.get(name) is not None for name in names)

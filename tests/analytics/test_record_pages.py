@@ -163,3 +163,31 @@ def test_the_report_pdf_has_the_patients_record_in_its_text(client, visit):
     for expected in ("SYN-V1", "TST-V", "Latest MRI", "2024-03-20", "EDSS", "Printed"):
         assert expected in text, expected
     assert "Swing and stance do not add up" in text
+
+
+def test_comparison_rows_are_labelled_for_people():
+    from analytics.selectors import variable_label
+
+    assert variable_label("velocity_m_s") == "Velocity (m/s)"
+    assert variable_label("brain_parenchymal_fraction") == "BPF"
+    assert variable_label("age_years") == "Age (years)"
+
+
+def test_tiny_p_values_read_as_powers_of_ten_on_the_dashboard_and_the_admin_run_page(client):
+    from analytics.models import ComparisonResult
+    from tests.factories import PublishedRunFactory
+
+    GaitSessionFactory()
+    run = PublishedRunFactory()
+    ComparisonResult.objects.filter(run=run).delete()
+    ComparisonResult.objects.create(
+        run=run, order=0, variable="edss", kind="continuous", test="Kruskal–Wallis",
+        statistic=731.25, df=3, p_value=6.47e-159, p_adjusted=6.47e-159,
+        effect_size=0.71, effect_size_name="epsilon²",
+    )  # fmt: skip
+    client.force_login(UserFactory(is_superuser=True))
+    dashboard = client.get(reverse("phenotype-dashboard")).content.decode()
+    admin = client.get(reverse("admin:analytics_clusteringrun_change", args=[run.pk]))
+    for html in (dashboard, admin.content.decode()):
+        assert "6.5\u00a0×\u00a010⁻¹⁵⁹" in html or "6.5&nbsp;×&nbsp;10⁻¹⁵⁹" in html
+        assert "0.000000000000" not in html and "e-159" not in html
