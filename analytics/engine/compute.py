@@ -10,6 +10,7 @@ threads.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,9 +51,19 @@ class Compute:
         """jobs None or 0: one process per CPU of the allowance."""
         return cls(jobs=jobs or cpu_allowance(), threads=threads)
 
+    @property
+    def usable_jobs(self) -> int:
+        """A daemonic process (a Celery prefork pool process) may not start children, so
+        there the fits run in the calling process; describe() says so."""
+        return 1 if multiprocessing.current_process().daemon else self.jobs
+
     def describe(self) -> dict:
         return {
-            "jobs": self.jobs,
+            "jobs": self.usable_jobs,
+            "jobs_requested": self.jobs,
+            "jobs_note": ""
+            if self.usable_jobs == self.jobs
+            else "a daemonic worker process cannot start processes: fits ran in it",
             "threads_per_process": self.threads or "library default",
             "processes_from_rows": self.min_rows,
         }
@@ -77,11 +88,11 @@ def map_tasks(func: Callable, tasks: Sequence[tuple], *, compute: Compute, rows:
     not depend on `jobs`: every task carries its own seed, so one process and several
     give the same numbers."""
     small = len(tasks) < MIN_TASKS_FOR_PROCESSES or rows < compute.min_rows
-    if compute.jobs <= 1 or small:
+    if compute.usable_jobs <= 1 or small:
         with limited_threads(compute.threads):
             return [func(*task) for task in tasks]
     inner = compute.threads or 1
     with joblib.parallel_config(backend="loky", inner_max_num_threads=inner):
-        return joblib.Parallel(n_jobs=min(compute.jobs, len(tasks)))(
+        return joblib.Parallel(n_jobs=min(compute.usable_jobs, len(tasks)))(
             joblib.delayed(_call_limited)(func, compute.threads, tuple(task)) for task in tasks
         )

@@ -223,3 +223,17 @@ def test_with_several_visits_per_patient_clusterability_counts_patients():
     assert len(result.labels) == 3 * len(one)  # every visit gets its label
     assert result.clusterability.n_rows == len(one)
     assert result.clusterability.unit == "patients (latest row each)"
+
+
+def _compute_in_a_daemonic_process(_):
+    compute = Compute(jobs=2)
+    return compute.usable_jobs, compute.describe()["jobs_note"]
+
+
+def test_a_daemonic_worker_process_runs_fits_in_itself_and_says_so():
+    import billiard
+
+    assert Compute(jobs=2).usable_jobs == 2
+    with billiard.Pool(1) as pool:  # Celery's prefork pool processes are daemonic
+        jobs, note = pool.map(_compute_in_a_daemonic_process, [0])[0]
+    assert jobs == 1 and "daemonic" in note
