@@ -46,7 +46,10 @@ def patient_list(
     if course:
         rows = rows.filter(latest_course=course)
     if phenotype:
-        rows = rows.filter(phenotype_name=phenotype)
+        current = PhenotypeAssignment.objects.filter(
+            run_id=ClusteringRun.objects.current_pk(), latest=True, phenotype__name=phenotype
+        )
+        rows = rows.filter(patient_id__in=current.values("patient_id"))
     if edss_min is not None:
         rows = rows.filter(latest_edss__gte=edss_min)
     if edss_max is not None:
@@ -54,6 +57,23 @@ def patient_list(
     if flagged:
         rows = rows.filter(has_flags=True)
     return rows.order_by(*SORTS.get(sort, SORTS["patient"]))
+
+
+def with_current_phenotypes(rows) -> list:
+    """The page's summary rows, each with `phenotype_name` and `phenotype_provisional`
+    from the current run's latest label of the patient (one query for the page)."""
+    rows = list(rows)
+    labels = dict.fromkeys([r.patient_id for r in rows], ("", False))
+    current = PhenotypeAssignment.objects.filter(
+        run_id=ClusteringRun.objects.current_pk(), latest=True, patient_id__in=list(labels)
+    )
+    for patient_id, name, provisional in current.values_list(
+        "patient_id", "phenotype__name", "provisional"
+    ):
+        labels[patient_id] = (name, provisional)
+    for row in rows:
+        row.phenotype_name, row.phenotype_provisional = labels[row.patient_id]
+    return rows
 
 
 def nearest_scan(scans: list, day, window_days: int = 180):

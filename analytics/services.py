@@ -31,7 +31,7 @@ from analytics.engine import (
     PreviousModel,
     run_pipeline,
 )
-from analytics.engine.model import FittedModel, assign
+from analytics.engine.model import FittedModel, assign, project
 from analytics.features import cohort_frame
 from analytics.models import (
     ClusteringRun,
@@ -41,7 +41,6 @@ from analytics.models import (
     RunStatus,
 )
 from analytics.results import comparison_rows, phenotype_rows, run_result_fields
-from analytics.summaries import patient_phenotypes_refresh, patient_summaries_refresh
 from registry import leases
 
 log = logging.getLogger(__name__)
@@ -267,8 +266,6 @@ def _publish(
 ) -> None:
     """Write every result row and flip the run to succeeded in one transaction: until it
     commits, readers keep seeing the previous run as current."""
-    from analytics.engine.model import project
-
     # Locks the run row until the commit: a sweep cannot fail it half-way, and a run
     # already failed as lost publishes nothing.
     leases.lease_fence(ClusteringRun, run.pk, token)
@@ -278,6 +275,9 @@ def _publish(
     used = cohort.frame.loc[result.rows]
     scores = project(result.model, used) if len(used) else np.empty((0, 2))
     phenotype_pks = {stable_id: p.pk for stable_id, p in phenotypes.items()}
+    # Each patient's label at their latest analysed visit is their current phenotype.
+    by_date = used.sort_values(["patient_pk", "visit_date"], kind="stable")
+    latest = (~by_date["patient_pk"].duplicated(keep="last")).reindex(used.index)
     assignments_write(
         pd.DataFrame(
             {
@@ -289,6 +289,7 @@ def _publish(
                 "pc1": scores[:, 0] if scores.shape[1] > 0 else np.nan,
                 "pc2": scores[:, 1] if scores.shape[1] > 1 else np.nan,
                 "provisional": False,
+                "latest": latest.to_numpy(dtype=bool),
                 "created_at": timezone.now(),
             }
         )
@@ -303,8 +304,6 @@ def _publish(
         exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
         **fields,
     )
-    # In the same transaction: the list's phenotype column changes when the run commits.
-    patient_phenotypes_refresh(run=run)
     timings["publish"] = round(time.perf_counter() - started, 3)
     ClusteringRun.objects.filter(pk=run.pk).update(timings=timings)
 
@@ -353,6 +352,7 @@ def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:
     ids, distances = assign(model, rows)
     if ids[0] is None:
         return None
+    scores = project(model, rows)[0]
     phenotype = run.phenotypes.get(stable_id=int(ids[0]))
     assignment, _ = PhenotypeAssignment.objects.update_or_create(
         run=run,
@@ -361,8 +361,23 @@ def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:
             "phenotype": phenotype,
             "patient_id": visit.patient_id,
             "distance": float(distances[0]),
+            "pc1": float(scores[0]),
+            "pc2": float(scores[1]) if len(scores) > 1 else None,
             "provisional": True,
         },
     )
-    patient_summaries_refresh(patient_ids=[visit.patient_id], run=run)
+    assignment_latest_mark(run_id=run.pk, patient_id=visit.patient_id)
     return assignment
+
+
+def assignment_latest_mark(*, run_id: int | None, patient_id: int) -> None:
+    """Mark the patient's label at their latest labelled visit in the run as `latest`
+    (their current phenotype) and no other: after a provisional label, a deleted visit
+    or a changed visit date."""
+    if run_id is None:
+        return
+    labels = PhenotypeAssignment.objects.filter(run_id=run_id, patient_id=patient_id)
+    newest = labels.order_by("-visit__visit_date", "-id").values_list("pk", flat=True).first()
+    labels.filter(latest=True).exclude(pk=newest).update(latest=False)
+    if newest is not None:
+        labels.filter(pk=newest, latest=False).update(latest=True)

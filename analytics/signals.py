@@ -83,9 +83,23 @@ def summary_after_patient_save(sender, instance: Patient, raw=False, **kwargs):
 
 @receiver(post_save, sender=Visit, dispatch_uid="analytics_summary_visit_save")
 @receiver(post_delete, sender=Visit, dispatch_uid="analytics_summary_visit_delete")
+def summary_after_visit(sender, instance: Visit, raw=False, created=False, **kwargs):
+    if raw:
+        return
+    _refresh(instance.patient_id)
+    if not created:
+        # A deleted visit takes its labels along, a moved one may stop being the latest:
+        # the current phenotype is re-marked (nothing to do for a new visit, unlabelled).
+        from analytics.models import ClusteringRun
+        from analytics.services import assignment_latest_mark
+
+        run_id = ClusteringRun.objects.current_pk()
+        assignment_latest_mark(run_id=run_id, patient_id=instance.patient_id)
+
+
 @receiver(post_save, sender=MriScan, dispatch_uid="analytics_summary_mri_save")
 @receiver(post_delete, sender=MriScan, dispatch_uid="analytics_summary_mri_delete")
-def summary_after_visit_or_scan(sender, instance, raw=False, **kwargs):
+def summary_after_scan(sender, instance: MriScan, raw=False, **kwargs):
     if not raw:
         _refresh(instance.patient_id)
 

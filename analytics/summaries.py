@@ -1,5 +1,5 @@
 """Keeps `PatientSummary` (one indexed row per patient for the patient list) in step
-with the clinical tables and the current run; see the model's docstring for when."""
+with the clinical tables; see the model's docstring for when."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from analytics.models import ClusteringRun, PatientSummary
+from analytics.models import PatientSummary
 
 COLUMNS = (
     "patient_id",
@@ -19,28 +19,17 @@ COLUMNS = (
     "latest_course",
     "latest_edss",
     "has_flags",
-    "phenotype_name",
-    "phenotype_provisional",
 )
 
-# One statement for any number of patients: window functions pick each patient's latest
-# visit and the label of their latest analysed visit in the run, and an upsert writes the
-# rows. Standard SQL that PostgreSQL and SQLite (3.25+) both run.
+# One statement for any number of patients: a window function picks each patient's
+# latest visit, and an upsert writes the rows. Standard SQL that PostgreSQL and SQLite
+# (3.25+) both run.
 _REFRESH = """
 WITH visits AS (
     SELECT v.patient_id, v.visit_date, v.disease_course, v.edss,
            COUNT(*) OVER (PARTITION BY v.patient_id) AS n,
            ROW_NUMBER() OVER (PARTITION BY v.patient_id ORDER BY v.visit_date DESC) AS rn
     FROM registry_visit v WHERE {visit_filter}
-), labels AS (
-    SELECT a.patient_id, ph.name, a.provisional,
-           ROW_NUMBER() OVER (
-               PARTITION BY a.patient_id ORDER BY v.visit_date DESC, a.id DESC
-           ) AS rn
-    FROM analytics_phenotypeassignment a
-    JOIN registry_visit v ON v.id = a.visit_id
-    JOIN analytics_phenotype ph ON ph.id = a.phenotype_id
-    WHERE a.run_id = %s AND {label_filter}
 ), flagged AS (
     SELECT v.patient_id FROM registry_gaitsession g
     JOIN registry_visit v ON v.id = g.visit_id
@@ -51,12 +40,10 @@ WITH visits AS (
 INSERT INTO analytics_patientsummary ({columns})
 SELECT p.id, p.patient_id, p.center_id, c.code, COALESCE(lv.n, 0), lv.visit_date,
        COALESCE(lv.disease_course, ''), lv.edss,
-       CASE WHEN f.patient_id IS NULL THEN {false} ELSE {true} END,
-       COALESCE(lb.name, ''), COALESCE(lb.provisional, {false})
+       CASE WHEN f.patient_id IS NULL THEN {false} ELSE {true} END
 FROM registry_patient p
 JOIN registry_center c ON c.id = p.center_id
 LEFT JOIN visits lv ON lv.patient_id = p.id AND lv.rn = 1
-LEFT JOIN labels lb ON lb.patient_id = p.id AND lb.rn = 1
 LEFT JOIN (SELECT DISTINCT patient_id FROM flagged) f ON f.patient_id = p.id
 WHERE {patient_filter}
 ON CONFLICT (patient_id) DO UPDATE SET {updates}
@@ -85,23 +72,19 @@ def _open_flags(alias: str, ack_column: str) -> str:
     )
 
 
-def patient_summaries_refresh(
-    *, patient_ids: Iterable[int] | None = None, run: ClusteringRun | None = None
-) -> None:
+def patient_summaries_refresh(*, patient_ids: Iterable[int] | None = None) -> None:
     """Rewrite the summary rows of these patients (all patients when None) from the
-    clinical tables and `run` (default: the current run)."""
-    run_pk = run.pk if run is not None else ClusteringRun.objects.current_pk()
+    clinical tables."""
     ids = None if patient_ids is None else sorted({int(i) for i in patient_ids})
     if ids == []:
         return
     if ids is None:
-        where = dict.fromkeys(("visit", "label", "gait", "mri", "patient"), "1 = 1")
+        where = dict.fromkeys(("visit", "gait", "mri", "patient"), "1 = 1")
         id_params: list[int] = []
     else:
         marks = ", ".join(["%s"] * len(ids))
         where = {
             "visit": f"v.patient_id IN ({marks})",
-            "label": f"a.patient_id IN ({marks})",
             "gait": f"v.patient_id IN ({marks})",
             "mri": f"m.patient_id IN ({marks})",
             "patient": f"p.id IN ({marks})",
@@ -110,7 +93,6 @@ def patient_summaries_refresh(
     truth = ("TRUE", "FALSE") if connection.vendor == "postgresql" else ("1", "0")
     sql = _REFRESH.format(
         visit_filter=where["visit"],
-        label_filter=where["label"],
         gait_filter=where["gait"],
         mri_filter=where["mri"],
         patient_filter=where["patient"],
@@ -121,38 +103,9 @@ def patient_summaries_refresh(
         columns=", ".join(COLUMNS),
         updates=", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]),
     )
-    params = [*id_params, run_pk, *id_params * 4]
+    params = id_params * 4
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-_PHENOTYPES = """
-WITH labels AS (
-    SELECT a.patient_id, ph.name, a.provisional,
-           ROW_NUMBER() OVER (
-               PARTITION BY a.patient_id ORDER BY v.visit_date DESC, a.id DESC
-           ) AS rn
-    FROM analytics_phenotypeassignment a
-    JOIN registry_visit v ON v.id = a.visit_id
-    JOIN analytics_phenotype ph ON ph.id = a.phenotype_id
-    WHERE a.run_id = %s
-)
-UPDATE analytics_patientsummary
-SET phenotype_name = COALESCE(l.name, ''), phenotype_provisional = COALESCE(l.provisional, {false})
-FROM analytics_patientsummary s
-LEFT JOIN labels l ON l.patient_id = s.patient_id AND l.rn = 1
-WHERE analytics_patientsummary.patient_id = s.patient_id
-  AND (analytics_patientsummary.phenotype_name <> COALESCE(l.name, '')
-       OR analytics_patientsummary.phenotype_provisional <> COALESCE(l.provisional, {false}))
-"""
-
-
-def patient_phenotypes_refresh(*, run: ClusteringRun) -> None:
-    """Set every patient's current phenotype from `run` (the run being published), writing
-    only the rows whose label changed: stable ids keep most of them between runs."""
-    false = "FALSE" if connection.vendor == "postgresql" else "0"
-    with connection.cursor() as cursor:
-        cursor.execute(_PHENOTYPES.format(false=false), [run.pk])
 
 
 def center_code_refresh(*, center_id: int, code: str) -> None:

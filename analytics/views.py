@@ -50,6 +50,7 @@ def patient_list(request):
         sort=params.get("sort", "patient"),
     )
     page = Paginator(patients, 50).get_page(params.get("page"))
+    page.object_list = selectors.with_current_phenotypes(page.object_list)
     centers = center_list(user=request.user)
     run = selectors.run_for_dashboard(None)
     query = params.copy()

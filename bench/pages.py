@@ -69,14 +69,16 @@ def _users():
 def _pages() -> list[str]:
     from django.contrib import admin
 
-    from analytics.models import ClusteringRun, PatientSummary
+    from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
 
     run = ClusteringRun.objects.current()
     codes = list(
         PatientSummary.objects.order_by("patient_code").values_list("patient_code", flat=True)[:1]
     )
-    summary = PatientSummary.objects.exclude(phenotype_name="").first()
-    phenotype = summary.phenotype_name if summary else ""
+    summary = (
+        PhenotypeAssignment.objects.filter(run=run, latest=True).select_related("phenotype").first()
+    )
+    phenotype = summary.phenotype.name if summary else ""
     pages = [
         "/",
         "/patients/",

@@ -2,14 +2,9 @@ from django.db import migrations
 
 
 def fill_summaries(apps, schema_editor):
-    from analytics.models import ClusteringRun
-    from analytics.summaries import patient_summaries_refresh
-
-    # The live model is used here; read only the run's id, because later migrations add
-    # columns to the runs table that do not exist yet at this point (an unsaved run, pk
-    # None, stands for "no run yet").
-    current = ClusteringRun.objects.succeeded().order_by("-finished_at", "-id").only("id")
-    patient_summaries_refresh(run=current.first() or ClusteringRun())
+    # The summaries are filled by 0008, once their columns have their final shape (the
+    # live refresh code writes today's columns only).
+    return
 
 
 class Migration(migrations.Migration):

@@ -231,6 +231,11 @@ class PhenotypeAssignment(models.Model):
         default=False,
         help_text="Assigned with this run's model after the run; the next run replaces it.",
     )
+    latest = models.BooleanField(
+        default=False,
+        help_text="The label of the patient's latest labelled visit in this run: the "
+        "patient's current phenotype while the run is current.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -240,7 +245,14 @@ class PhenotypeAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "visit"], name="analytics_assignment_visit"),
         ]
-        indexes = [models.Index(fields=["patient", "run"], name="analytics_assign_patient_idx")]
+        indexes = [
+            models.Index(fields=["patient", "run"], name="analytics_assign_patient_idx"),
+            models.Index(
+                fields=["run", "phenotype", "patient"],
+                condition=Q(latest=True),
+                name="analytics_assign_latest_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit_id} -> {self.phenotype_id}"

@@ -3,13 +3,13 @@
 The patient list filters by the latest visit's course and EDSS and by the current
 phenotype; computed per request those are correlated subqueries over every visit and
 assignment, which the planner turns into nested loops that grow with the square of the
-cohort. Here they are plain indexed columns instead.
+cohort. Here the clinical side is plain indexed columns instead; the current phenotype
+is the run's assignment marked `latest` (`PhenotypeAssignment`, indexed by run and
+phenotype), so publishing a run writes no summary row at all.
 
 The row is derived data kept by the analytics app (the registry knows nothing of it):
-`analytics.summaries.patient_summaries_refresh` rewrites it from the clinical tables and
-the current run. It is called when a run is published (in the publishing transaction, so
-the old phenotypes stay visible until the new run commits), when a provisional phenotype
-is assigned, by the receivers of the registry's save and delete signals (patient, visit,
+`analytics.summaries.patient_summaries_refresh` rewrites it from the clinical tables. It
+is called by the receivers of the registry's save and delete signals (patient, visit,
 gait session, MRI scan, centre) and after an import or a seeding, which write in bulk
 without per-row signals. `refresh_patient_summaries` rebuilds every row on demand.
 """
@@ -37,8 +37,6 @@ class PatientSummary(models.Model):
     latest_course = models.CharField(max_length=4, blank=True)
     latest_edss = models.FloatField(null=True, blank=True)
     has_flags = models.BooleanField(default=False)
-    phenotype_name = models.CharField(max_length=64, blank=True)
-    phenotype_provisional = models.BooleanField(default=False)
 
     objects = PatientSummaryQuerySet.as_manager()
 
@@ -49,7 +47,6 @@ class PatientSummary(models.Model):
             models.Index(fields=["center", "patient_code"], name="analytics_summary_center"),
             models.Index(fields=["center_code", "patient_code"], name="analytics_summary_ccode"),
             models.Index(fields=["latest_course", "patient_code"], name="analytics_summary_course"),
-            models.Index(fields=["phenotype_name", "patient_code"], name="analytics_summary_pheno"),
             models.Index(fields=["-latest_edss", "patient_code"], name="analytics_summary_edss"),
             models.Index(
                 fields=["-latest_visit_date", "patient_code"], name="analytics_summary_visit"

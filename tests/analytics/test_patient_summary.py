@@ -9,7 +9,7 @@ from analytics import services
 from analytics.models import PatientSummary
 from registry.demo.seeding import demo_cohort_seed
 from registry.models import Center, Role, Visit
-from registry.services import visit_save
+from registry.services import visit_delete, visit_save
 from tests.factories import (
     CenterFactory,
     GaitSessionFactory,
@@ -95,11 +95,18 @@ def test_seeding_lists_every_patient_and_a_run_sets_the_current_phenotype(superu
     assert _codes(superuser_client, phenotype="faster stable") == []
     run = services.clustering_run_request(trigger="command", bootstrap=5, sync=True)
     assert run.status == "succeeded", run.error
-    names = dict(run.assignments.values_list("patient_id", "phenotype__name"))
-    summaries = dict(PatientSummary.objects.values_list("patient_id", "phenotype_name"))
-    assert summaries == {**dict.fromkeys(summaries, ""), **names}
+    # One current label per patient: their latest analysed visit's (one visit each here).
+    latest = run.assignments.filter(latest=True)
+    assert latest.count() == run.assignments.count() == run.cohort_size
     name = run.phenotypes.order_by("stable_id").first().name
     expected = sorted(
-        PatientSummary.objects.filter(phenotype_name=name).values_list("patient_code", flat=True)
+        latest.filter(phenotype__name=name).values_list("patient__patient_id", flat=True)
     )
     assert expected and _codes(superuser_client, phenotype=name) == expected[:50]
+    page = superuser_client.get(reverse("patient-list"), {"phenotype": name}).context["page"]
+    assert {row.phenotype_name for row in page} == {name}
+
+    # Deleting the visit of a labelled patient leaves them without a current phenotype.
+    first = latest.filter(phenotype__name=name).select_related("visit").first()
+    visit_delete(user=UserFactory(is_superuser=True), visit=first.visit, with_walks=True)
+    assert first.patient.patient_id not in _codes(superuser_client, phenotype=name)

@@ -138,4 +138,8 @@ def test_a_new_visit_gets_a_provisional_phenotype_without_a_rerun(
     # ... and that is the slowest, least stable phenotype of the cohort.
     slowest = min(run.phenotypes.all(), key=lambda p: p.centroid["velocity_m_s"])
     assert assignment.phenotype == slowest
+    # The provisional label is now the patient's current one, and the only one.
+    current = run.assignments.filter(patient=patient, latest=True)
+    assert list(current) == [assignment]
+    assert assignment.pc1 == pytest.approx(point[0])
     assert assignment.phenotype.name == "slow severely unstable"
