@@ -8,6 +8,8 @@ import csv
 import io
 
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from registry.importing.spec import SPECS
 from registry.models import GaitSession, ImportJob, MriScan, Patient, Visit
@@ -76,16 +78,30 @@ def import_job_touched(*, job: ImportJob, limit: int = 50) -> tuple[list[str], i
     return names, len(ids)
 
 
-def _rule(field) -> str:
-    parts = []
+# What a cell holds, by the parser that reads it.
+KINDS_OF_CELL = {
+    "parse_text": _("text"),
+    "parse_int": _("whole number"),
+    "parse_decimal": _("number"),
+    "parse_date": _("date YYYY-MM-DD"),
+}
+# Columns that name another record rather than a field of their own.
+REFERENCES = {
+    "patient_id": (_("Patient"), _("the pseudonym of a patient in patients.csv or the registry")),
+    "center": (_("Centre"), _("the code of a centre in centers.csv or the registry")),
+    "visit_date": (_("Visit"), _("the date of a visit of that patient")),
+}
+
+
+def _rule(column, field) -> str:
+    parts = [str(KINDS_OF_CELL.get(getattr(column.parse, "__name__", ""), _("text")))]
     for validator in field.validators:
         if isinstance(validator, RangeValidator):
             unit = f" {validator.unit}" if validator.unit else ""
             parts.append(f"{validator.low:g} … {validator.high:g}{unit}")
     if field.choices:
-        parts.append("one of " + ", ".join(str(value) for value, _ in field.choices))
-    if field.get_internal_type() == "DateField":
-        parts.append("date YYYY-MM-DD")
+        values = ", ".join(str(value) for value, _label in field.choices)
+        parts.append(gettext("one of %(values)s") % {"values": values})
     return "; ".join(parts)
 
 
@@ -97,13 +113,14 @@ def data_dictionary() -> list[dict]:
         for column in spec.columns:
             name = column.field or column.name
             field = None if name == "-" else spec.model._meta.get_field(name)
+            label, rule = REFERENCES.get(column.name, (column.name, ""))
             columns.append(
                 {
                     "name": column.name,
-                    "label": capfirst(field.verbose_name) if field else column.name,
+                    "label": capfirst(field.verbose_name) if field else label,
                     "required": column.required,
                     "default": column.default,
-                    "rule": _rule(field) if field else "an existing record's key",
+                    "rule": _rule(column, field) if field else rule,
                     "help": field.help_text if field else "",
                     "key": column.name in spec.key,
                 }
