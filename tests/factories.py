@@ -215,7 +215,7 @@ def _now():
 
 def _publish_results(run, *, patients=None) -> None:
     from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS
-    from analytics.engine.model import assign
+    from analytics.engine.model import assign, project
     from analytics.features import cohort_frame
     from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
 
@@ -245,6 +245,11 @@ def _publish_results(run, *, patients=None) -> None:
             stability_jaccard=0.9,
             stability_flag="stable",
         )
+    used = frame.loc[[row for row, _, _ in chosen]]
+    scores = project(model, used) if n else []
+    # A patient's label at their latest analysed visit is their current phenotype.
+    by_date = used.sort_values(["patient_pk", "visit_date"], kind="stable")
+    latest = ~by_date["patient_pk"].duplicated(keep="last")
     PhenotypeAssignment.objects.bulk_create(
         PhenotypeAssignment(
             run=run,
@@ -252,8 +257,11 @@ def _publish_results(run, *, patients=None) -> None:
             patient_id=int(frame.at[row, "patient_pk"]),
             visit_id=int(frame.at[row, "visit_id"]),
             distance=d,
+            pc1=float(score[0]),
+            pc2=float(score[1]),
+            latest=bool(latest[row]),
         )
-        for row, sid, d in chosen
+        for (row, sid, d), score in zip(chosen, scores, strict=True)
     )
     rows = [(v, "continuous", "Kruskal–Wallis") for v in CONTINUOUS]
     rows += [(v, "categorical", "Chi-square") for v in CATEGORICAL]
