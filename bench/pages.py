@@ -147,9 +147,9 @@ def _start_gunicorn(port: int, url: str) -> subprocess.Popen:
     )
     for _ in range(120):
         try:
-            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=30)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.5)
     process.terminate()
     raise SystemExit("gunicorn did not start")
