@@ -66,9 +66,23 @@ class User(AbstractUser):
     centers = models.ManyToManyField(
         Center, related_name="members", blank=True, verbose_name="centres"
     )
+    # Who may see and change what is itself audited: role, staff and superuser flags,
+    # activity and centre changes are kept with who made them and when. Password hashes
+    # and login times are not.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[centers])
 
     class Meta:
         constraints = [choice_check("registry_user", "role", Role.values)]
+
+    def save(self, *args, **kwargs):
+        # A login only stamps last_login: no history row for it.
+        if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
 
     @property
     def role_label(self) -> str:
