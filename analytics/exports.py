@@ -7,9 +7,9 @@ from typing import TextIO
 
 from analytics.engine.comparisons import CATEGORICAL, CONTINUOUS
 from analytics.features import cohort_frame
-from analytics.models import ClusteringRun, PhenotypeAssignment
+from analytics.models import ClusteringRun, ComparisonKind, PhenotypeAssignment, RunStatus
 from registry.models import GAIT_FIELDS
-from registry.spreadsheets import spreadsheet_safe
+from registry.spreadsheets import csv_cell, spreadsheet_safe
 
 # The clustering features and the comparison variables, in the data dictionary's units.
 COHORT_EXTRA = [v for v in CONTINUOUS + CATEGORICAL if v not in GAIT_FIELDS]
@@ -34,19 +34,14 @@ def run_for_export(run_id: int | None) -> ClusteringRun:
     run = ClusteringRun.objects.filter(pk=run_id).first()
     if run is None:
         raise ClusteringRun.DoesNotExist(f"run {run_id} does not exist")
-    if run.status != "succeeded":
+    if run.status != RunStatus.SUCCEEDED:
         raise ClusteringRun.DoesNotExist(f"run {run_id} has status {run.status}, no results")
     return run
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "" if value != value else repr(round(value, 6))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return spreadsheet_safe(str(value))
+    # Derived statistics to six places; `_exact` keeps a p-value's full precision.
+    return csv_cell(value, digits=6)
 
 
 def cohort_csv_write(*, run: ClusteringRun, out: TextIO, user=None) -> int:
@@ -92,9 +87,7 @@ COMPARISON_COLUMNS = [
 
 def _exact(value) -> str:
     """Full precision: a p-value of 6.47e-159 is written as such, never rounded to 0."""
-    if isinstance(value, float) and value == value:
-        return repr(value)
-    return _cell(value)
+    return csv_cell(value)
 
 
 def _pairs_text(posthoc: list[dict]) -> str:
@@ -109,7 +102,7 @@ def _pairs_text(posthoc: list[dict]) -> str:
 def _summary_text(kind: str, summary: dict) -> str:
     if not summary:
         return ""
-    if kind == "continuous":
+    if kind == ComparisonKind.CONTINUOUS:
         if summary.get("median") is None:
             return f"n={summary.get('n', 0)}"
         return (

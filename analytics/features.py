@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 from django.db import connection
 
-from registry.models import GAIT_FIELDS
+from registry.models import GAIT_FIELDS, Condition, Visit
+from registry.rules import MRI_WINDOW_DAYS
 
 CHUNK = 20_000
 MRI_COLUMNS = [
@@ -102,7 +103,7 @@ def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
     total = "COUNT(*) OVER () AS n_all"
     where = f"{_GAIT_FROM}{ids}"
     if visit_choice == "all":
-        return f"SELECT {select}, {total} {where}", ["comfortable", *params]
+        return f"SELECT {select}, {total} {where}", [Condition.COMFORTABLE.value, *params]
     direction = "DESC" if visit_choice == "latest" else "ASC"
     if connection.vendor == "postgresql":
         sql = (
@@ -116,7 +117,7 @@ def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
             f"(PARTITION BY v.patient_id ORDER BY v.visit_date {direction}) AS rn {where}) "
             "WHERE rn = 1"
         )
-    return sql, ["comfortable", *params]
+    return sql, [Condition.COMFORTABLE.value, *params]
 
 
 def gait_rows(*, visit_choice: str = "all", patient_ids=None) -> tuple[pd.DataFrame, int]:
@@ -167,7 +168,7 @@ def pair_nearest_mri(visits: pd.DataFrame, scans: pd.DataFrame, window_days: int
 
 
 def cohort_frame(
-    *, visit_choice: str = "latest", mri_window_days: int = 180, patient_ids=None
+    *, visit_choice: str = "latest", mri_window_days: int = MRI_WINDOW_DAYS, patient_ids=None
 ) -> CohortFrame:
     chosen, n_visits = gait_rows(visit_choice=visit_choice, patient_ids=patient_ids)
     scans = mri_rows(patient_ids=patient_ids)
@@ -177,7 +178,7 @@ def cohort_frame(
     frame["disease_duration_years"] = (years - frame["onset_year"].astype("float64")).astype(
         "float64"
     )
-    frame["progressive"] = frame["disease_course"].isin(["SPMS", "PPMS"])
+    frame["progressive"] = frame["disease_course"].isin([c.value for c in Visit.PROGRESSIVE])
     frame["visit_date"] = frame["visit_date"].dt.date
     frame["mri_scan_date"] = frame["mri_scan_date"].dt.date
     frame = frame.sort_values(["patient_id", "visit_date"], kind="stable").reset_index(drop=True)

@@ -7,9 +7,16 @@ from django.db.models import Count, F
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from analytics.models import ClusteringRun, PatientSummary, PhenotypeAssignment
+from analytics.models import (
+    ClusteringRun,
+    ComparisonKind,
+    PatientSummary,
+    PhenotypeAssignment,
+    RunStatus,
+)
 from registry.flags import flags_shown, open_gait_flag_count
-from registry.models import GaitSession, MriScan, Patient, Visit
+from registry.models import Condition, GaitSession, MriScan, Patient, Visit
+from registry.rules import MRI_WINDOW_DAYS
 
 SORTS = {
     "patient": ("patient_code",),
@@ -76,7 +83,7 @@ def with_current_phenotypes(rows) -> list:
     return rows
 
 
-def nearest_scan(scans: list, day, window_days: int = 180):
+def nearest_scan(scans: list, day, window_days: int = MRI_WINDOW_DAYS):
     near = [s for s in scans if abs((s.scan_date - day).days) <= window_days]
     return min(near, key=lambda s: abs((s.scan_date - day).days), default=None)
 
@@ -86,7 +93,7 @@ def analysis_state(*, visit: Visit, walks: list, labels: list, run) -> str:
     yet computed) or "not analysed" (no comfortable walk, or left out by the run)."""
     if labels:
         return "analysed"
-    comfortable = [w for w in walks if w.condition == "comfortable"]
+    comfortable = [w for w in walks if w.condition == Condition.COMFORTABLE]
     if not comfortable:
         return "no walk"
     if run is None or run.started_at is None:
@@ -103,7 +110,7 @@ def patient_timeline(*, patient: Patient) -> list[dict]:
     run = ClusteringRun.objects.current()
     assignments: dict[int, list] = {}
     for a in (
-        PhenotypeAssignment.objects.filter(patient=patient, run__status="succeeded")
+        PhenotypeAssignment.objects.filter(patient=patient, run__status=RunStatus.SUCCEEDED)
         .select_related("phenotype", "run")
         .order_by("-run__finished_at")
     ):
@@ -113,7 +120,7 @@ def patient_timeline(*, patient: Patient) -> list[dict]:
     timeline, previous = [], None
     for visit in visits:
         walks = walks_of[visit.pk]
-        comfortable = next((g for g in walks if g.condition == "comfortable"), None)
+        comfortable = next((g for g in walks if g.condition == Condition.COMFORTABLE), None)
         scan = nearest_scan(scans, visit.visit_date)
         labels = assignments.get(visit.pk, [])
         current = labels[0] if labels else None
@@ -175,7 +182,7 @@ def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
         for p in phenotypes:
             s = c.summaries.get(str(p.stable_id), {})
             # No-break spaces keep "[Q1, Q3]" and "RRMS 34 (58 %)" whole when a cell wraps.
-            if c.kind == "continuous":
+            if c.kind == ComparisonKind.CONTINUOUS:
                 cells.append(
                     f"{s['median']:.3g} [{s['q1']:.3g},\u00a0{s['q3']:.3g}]"
                     if s.get("median") is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.text import capfirst
 
-from analytics.models import ClusteringRun, PhenotypeAssignment
+from analytics.models import ClusteringRun, PhenotypeAssignment, RunStatus
 from analytics.selectors import analysis_state, nearest_scan
 from registry.flags import flags_shown
 from registry.models import GAIT_FIELDS, MRI_FIELDS, GaitSession, MriScan, Patient, Visit
@@ -27,7 +27,7 @@ def visit_record(*, patient: Patient, visit: Visit) -> dict:
     scans = list(patient.mri_scans.order_by("scan_date"))
     scan = nearest_scan(scans, visit.visit_date)
     labels = list(
-        PhenotypeAssignment.objects.filter(visit=visit, run__status="succeeded")
+        PhenotypeAssignment.objects.filter(visit=visit, run__status=RunStatus.SUCCEEDED)
         .select_related("phenotype", "run")
         .order_by("-run__finished_at")
     )

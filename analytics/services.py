@@ -29,6 +29,7 @@ from analytics.engine import (
     PipelineConfig,
     PipelineResult,
     PreviousModel,
+    defaults,
     run_pipeline,
 )
 from analytics.engine.model import FittedModel, assign, project
@@ -42,6 +43,7 @@ from analytics.models import (
 )
 from analytics.results import comparison_rows, phenotype_rows, run_result_fields
 from registry import leases
+from registry.rules import MRI_WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +59,14 @@ def clustering_run_create(
     *,
     trigger: str,
     user=None,
-    k: int | None = 4,
+    k: int | None = defaults.K,
     feature_set: str = "gait",
     visit_choice: str = "latest",
-    seed: int = 42,
-    pca_variance: float = 0.80,
-    bootstrap: int = 100,
-    missing: str = "complete",
-    mri_window_days: int = 180,
+    seed: int = defaults.SEED,
+    pca_variance: float = defaults.PCA_VARIANCE,
+    bootstrap: int = defaults.BOOTSTRAP,
+    missing: str = defaults.MISSING,
+    mri_window_days: int = MRI_WINDOW_DAYS,
     k_scan: str = "full",
 ) -> ClusteringRun:
     run = ClusteringRun(

@@ -120,7 +120,7 @@ def phenotype_dashboard(request):
         "can_rerun": access.can_rerun(request.user),
         "nav": "phenotypes",
     }
-    if run is not None and run.status == "succeeded":
+    if run is not None and run.status == RunStatus.SUCCEEDED:
         phenotypes, rows = selectors.comparison_table(run=run)
         profiles = selectors.phenotype_profiles(run=run)
         context.update(
@@ -132,7 +132,7 @@ def phenotype_dashboard(request):
             transitions=selectors.transitions(run=run, user=request.user),
         )
         other = selectors.run_for_dashboard(compare_id) if compare_id else None
-        if other is not None and other.status == "succeeded":
+        if other is not None and other.status == RunStatus.SUCCEEDED:
             context["agreement"] = {
                 "other": other,
                 **selectors.run_agreement(run=run, other=other),
@@ -146,7 +146,7 @@ def pca_data(request, run_id: int):
     cohort-level run, its points narrowed to the patients the user may read."""
     if not access.can_read_analysis(request.user):
         raise PermissionDenied
-    run = get_object_or_404(ClusteringRun, pk=run_id, status="succeeded")
+    run = get_object_or_404(ClusteringRun, pk=run_id, status=RunStatus.SUCCEEDED)
     return JsonResponse(selectors.pca_points(run=run, user=request.user))
 
 
@@ -155,7 +155,7 @@ def comparisons_csv(request, run_id: int):
     if not access.can_read_analysis(request.user):
         raise PermissionDenied
     run = get_object_or_404(ClusteringRun, pk=run_id)
-    if run.status != "succeeded":
+    if run.status != RunStatus.SUCCEEDED:
         raise Http404("this run has no results")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="comparisons-run-{run.pk}.csv"'

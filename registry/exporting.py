@@ -32,7 +32,7 @@ from registry import access
 from registry.importing.spec import KINDS, SPECS
 from registry.models import Center, GaitSession, MriScan, Visit
 from registry.models.temporal import today
-from registry.spreadsheets import spreadsheet_safe
+from registry.spreadsheets import csv_cell
 
 # The one date column of each file that refers to a patient; all of them are shifted.
 DATE_COLUMN = {
@@ -46,16 +46,6 @@ MAX_SHIFT_DAYS = 364
 CODE_PREFIX = "R-"
 
 Rewrite = Callable[[str, tuple], tuple | None]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return spreadsheet_safe(str(value))
 
 
 def _scoped_patients(user):
@@ -124,7 +114,7 @@ def _write_files(directory: Path, queries: dict, rewrite: Rewrite | None = None)
                     row = rewrite(kind, row)
                     if row is None:
                         continue
-                writer.writerow([_cell(v) for v in row])
+                writer.writerow([csv_cell(v) for v in row])
                 n += 1
         written[kind] = n
     return written

@@ -44,3 +44,20 @@ def no_formula(value: str) -> None:
             code="formula",
             params={"value": shown, "first": value[0]},
         )
+
+
+def csv_cell(value, *, digits: int | None = None) -> str:
+    """One value as the text of a CSV cell, the same in every file the registry writes:
+    empty for None (and NaN), ISO dates, true/false, floats in full (`repr`, or rounded
+    to `digits` places), and text that no spreadsheet program runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return repr(value if digits is None else round(value, digits))
+    return spreadsheet_safe(str(value))

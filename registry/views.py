@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry import access
+from registry import access, rules
 from registry.forms import FlagAcknowledgeForm, GaitFormSet, MriForm, PatientForm, VisitForm
 from registry.models import GaitSession, MriScan, Patient, Visit
 from registry.services import (
@@ -67,7 +67,9 @@ def _scan_of(patient: Patient, visit: Visit) -> MriScan:
     (the one the analysis pairs with it), or a new one."""
     if visit.pk:
         near = [
-            s for s in patient.mri_scans.all() if abs((s.scan_date - visit.visit_date).days) <= 180
+            s
+            for s in patient.mri_scans.all()
+            if abs((s.scan_date - visit.visit_date).days) <= rules.MRI_WINDOW_DAYS
         ]
         if near:
             return min(near, key=lambda s: abs((s.scan_date - visit.visit_date).days))

@@ -30,6 +30,8 @@ PUBLIC = {
     "api-root": "links to the API's lists, no records",
     "api-schema": "the API's description, no records",
     "api-docs": "the API's documentation page, no records",
+    "import-dictionary": "the interchange files' columns and rules, no records",
+    "import-template": "an empty interchange file with its header, no records",
     "admin:login": "the admin's sign-in form",
     "admin:logout": "signing out",
     "admin:password_change": "the user's own password",

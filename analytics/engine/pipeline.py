@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.engine import defaults
 from analytics.engine.alignment import MATCH_THRESHOLD, Alignment, align, common_features
 from analytics.engine.clusterability import NULL_DRAWS, Clusterability, clusterability
 from analytics.engine.clustering import PcaFit, fit_kmeans, fit_pca
@@ -42,13 +43,13 @@ SCAN_SAMPLE = 1000
 @dataclass(frozen=True)
 class PipelineConfig:
     feature_set: str = "gait"
-    k: int | str = 4  # or "auto": the index vote decides
-    seed: int = 42
-    pca_variance: float = 0.80
+    k: int | str = defaults.K  # or "auto": the index vote decides
+    seed: int = defaults.SEED
+    pca_variance: float = defaults.PCA_VARIANCE
     pca_components: int | None = None  # a fixed count overrides pca_variance
     n_init: int = 50
-    bootstrap: int = 100
-    missing: str = "complete"
+    bootstrap: int = defaults.BOOTSTRAP
+    missing: str = defaults.MISSING
     k_range: tuple[int, ...] = K_RANGE
     match_threshold: float = MATCH_THRESHOLD
     # Diagnostics and how they are computed.

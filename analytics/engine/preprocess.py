@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.engine import defaults
+
 GAIT_FEATURES = [
     "velocity_m_s",
     "cadence_steps_min",
@@ -46,7 +48,7 @@ FEATURE_SETS = {
 # log1p = log(x + 1): the offset of 1 keeps 0 finite and barely moves values >> 1.
 LOG_FEATURES = ("stride_length_cv_pct", "stride_time_cv_pct", "t2_lesion_volume_ml")
 LOG_TRANSFORM = "log1p"
-MISSING_MODES = ("complete", "median")
+MISSING_MODES = defaults.MISSING_MODES
 
 
 def feature_columns(feature_set: str) -> list[str]:

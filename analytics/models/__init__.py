@@ -1,8 +1,10 @@
 from analytics.models.runs import (
     ClusteringRun,
+    ComparisonKind,
     ComparisonResult,
     FeatureSet,
     KScan,
+    Missing,
     Phenotype,
     PhenotypeAssignment,
     RunStatus,
@@ -13,9 +15,11 @@ from analytics.models.summary import PatientSummary
 
 __all__ = [
     "ClusteringRun",
+    "ComparisonKind",
     "ComparisonResult",
     "FeatureSet",
     "KScan",
+    "Missing",
     "PatientSummary",
     "Phenotype",
     "PhenotypeAssignment",

@@ -6,8 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from analytics.engine import defaults
 from registry.models.jobs import LeasedJob
 from registry.models.scoping import ScopedQuerySet
+from registry.rules import MRI_WINDOW_DAYS
 
 
 class RunStatus(models.TextChoices):
@@ -24,6 +26,16 @@ class Trigger(models.TextChoices):
     COMMAND = "command", "Management command"
     WEB = "web", "Web page"
     IMPORT = "import", "Data import"
+
+
+class Missing(models.TextChoices):
+    COMPLETE = "complete", "Complete cases (rows with a missing feature left out)"
+    MEDIAN = "median", "Median imputation"
+
+
+class ComparisonKind(models.TextChoices):
+    CONTINUOUS = "continuous", "Continuous"
+    CATEGORICAL = "categorical", "Categorical"
 
 
 class FeatureSet(models.TextChoices):
@@ -77,11 +89,11 @@ class ClusteringRun(LeasedJob):
     k_requested = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Empty = chosen automatically by the index vote."
     )
-    seed = models.PositiveIntegerField(default=42)
-    pca_variance = models.FloatField(default=0.80)
-    bootstrap = models.PositiveSmallIntegerField(default=100)
-    missing = models.CharField(max_length=8, default="complete")
-    mri_window_days = models.PositiveSmallIntegerField(default=180)
+    seed = models.PositiveIntegerField(default=defaults.SEED)
+    pca_variance = models.FloatField(default=defaults.PCA_VARIANCE)
+    bootstrap = models.PositiveSmallIntegerField(default=defaults.BOOTSTRAP)
+    missing = models.CharField(max_length=8, choices=Missing.choices, default=Missing.COMPLETE)
+    mri_window_days = models.PositiveSmallIntegerField(default=MRI_WINDOW_DAYS)
     k_scan = models.CharField(
         max_length=6,
         choices=KScan.choices,
@@ -153,6 +165,14 @@ class ClusteringRun(LeasedJob):
             models.CheckConstraint(
                 condition=Q(k_scan__in=KScan.values),
                 name="analytics_clusteringrun_k_scan_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger__in=Trigger.values),
+                name="analytics_clusteringrun_trigger_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(missing__in=Missing.values),
+                name="analytics_clusteringrun_missing_valid",
             ),
             # k = auto is chosen by the scan, so it cannot skip it.
             models.CheckConstraint(
@@ -262,7 +282,7 @@ class ComparisonResult(models.Model):
     run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="comparisons")
     order = models.PositiveSmallIntegerField(default=0)
     variable = models.CharField(max_length=64)
-    kind = models.CharField(max_length=12)  # continuous / categorical
+    kind = models.CharField(max_length=12, choices=ComparisonKind.choices)
     test = models.CharField(max_length=64, blank=True)
     statistic = models.FloatField(null=True, blank=True)
     df = models.FloatField(null=True, blank=True)
@@ -289,6 +309,10 @@ class ComparisonResult(models.Model):
         ordering = ["run", "order"]
         constraints = [
             models.UniqueConstraint(fields=["run", "variable"], name="analytics_comparison_var"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ComparisonKind.values),
+                name="analytics_comparisonresult_kind_valid",
+            ),
             # A described (clustering) variable is never part of the adjusted family.
             models.CheckConstraint(
                 condition=Q(inferential=True) | Q(p_adjusted__isnull=True, p_value__isnull=True),

@@ -24,7 +24,7 @@ def test_recluster_then_export_gives_the_papers_four_phenotypes(tmp_path, capsys
     printed = capsys.readouterr().out
     assert "succeeded" in printed and "k = 4" in printed
     out = tmp_path / "cohort.csv"
-    call_command("export_cohort", "--out", str(out))
+    call_command("export_run", "cohort", "--out", str(out))
     with out.open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1026
@@ -38,7 +38,7 @@ def test_recluster_then_export_gives_the_papers_four_phenotypes(tmp_path, capsys
     assert {"velocity_m_s", "distance_to_centroid", "edss", "phenotype_id"} <= set(rows[0])
 
     comparisons = tmp_path / "comparisons.csv"
-    call_command("export_comparisons", "--out", str(comparisons))
+    call_command("export_run", "comparisons", "--out", str(comparisons))
     with comparisons.open() as handle:
         table = {row["variable"]: row for row in csv.DictReader(handle)}
     for variable in ("edss", "brain_parenchymal_fraction", "t2_lesion_volume_ml"):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.models import FeatureSet, KScan, Trigger, VisitChoice
+from analytics.engine import defaults
+from analytics.models import FeatureSet, KScan, RunStatus, Trigger, VisitChoice
 from analytics.services import clustering_run_request
 
 
@@ -40,11 +41,15 @@ class Command(BaseCommand):
     help = "Recluster the cohort now: queue a run for the worker, or compute it here with --sync."
 
     def add_arguments(self, parser):
-        parser.add_argument("--k", default="4", help="number of phenotypes 2 … 8, or 'auto'")
+        parser.add_argument(
+            "--k", default=str(defaults.K), help="number of phenotypes 2 … 8, or 'auto'"
+        )
         parser.add_argument("--features", default="gait", choices=FeatureSet.values)
         parser.add_argument("--visits", default="latest", choices=VisitChoice.values)
-        parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--bootstrap", type=int, default=100, help="resamples for stability")
+        parser.add_argument("--seed", type=int, default=defaults.SEED)
+        parser.add_argument(
+            "--bootstrap", type=int, default=defaults.BOOTSTRAP, help="resamples for stability"
+        )
         parser.add_argument(
             "--k-scan",
             default="full",
@@ -77,7 +82,7 @@ class Command(BaseCommand):
         if run.status == "failed" and not opts["sync"]:
             raise CommandError(f"run {run.pk} failed: {run.error}")
         self.stdout.write(f"run {run.pk}: {run.status}")
-        if run.status == "succeeded":
+        if run.status == RunStatus.SUCCEEDED:
             self.stdout.write(f"k = {run.k}, {run.cohort_size} patients, {run.duration_s:.1f} s")
             for p in run.phenotypes.order_by("stable_id"):
                 self.stdout.write(
