@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0007_run_lease'),
+        ('analytics', '0008_current_label_on_assignment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
