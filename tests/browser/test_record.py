@@ -16,7 +16,7 @@ def _login(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
 
@@ -64,3 +64,19 @@ def test_a_researcher_opens_the_visit_page_and_the_report(page, live_server, sho
     page.goto(f"{live_server.url}/patients/SYN-B1/report/")
     assert page.locator("svg.chart").count() == 4
     shot(page, "patient-report")
+
+
+def test_a_clinician_acknowledges_a_flag_on_the_visit_page(page, live_server, shot, one_visit):
+    UserFactory(
+        username="synthetic-clinician-ack",
+        role=Role.CLINICIAN,
+        centers=[one_visit.patient.center],
+    )
+    _login(page, live_server, "synthetic-clinician-ack")
+    page.goto(f"{live_server.url}/patients/SYN-B1/visits/{one_visit.pk}/")
+    assert "Swing and stance do not add up to 100 %" in page.inner_text("main")
+    page.fill("form.ack input[name=note]", "value confirmed on the walkway printout")
+    page.click("form.ack button[type=submit]")
+    page.wait_for_selector(".flag-item.acknowledged")
+    assert "value confirmed on the walkway printout" in page.inner_text(".flag-item.acknowledged")
+    shot(page, "visit-page-flag-acknowledged")
