@@ -13,7 +13,7 @@ from analytics.models import (
 )
 from analytics.services import clustering_run_request
 from registry import access
-from registry.admin import ReadOnlyAdmin
+from registry.admin_access import ReadOnlyAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
