@@ -5,8 +5,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from registry.models import Center, GaitSession, MriScan, Patient, Visit
-from tests.factories import CenterFactory, GaitSessionFactory, MriScanFactory, PatientFactory
+from config.celery import app
+from registry.models import Center, GaitSession, MriScan, Patient, Role, Visit
+from tests.factories import (
+    CenterFactory,
+    GaitSessionFactory,
+    MriScanFactory,
+    PatientFactory,
+    UserFactory,
+)
 
 
 @dataclass
@@ -36,3 +43,23 @@ def world() -> dict[str, Centre]:
         scan = MriScanFactory(patient=patient, scan_date=datetime.date(2022, 5, 9))
         centres[code] = Centre(center, patient, walk.visit, walk, scan)
     return centres
+
+
+@pytest.fixture
+def root(settings, tmp_path):
+    """The upload folder of the import page tests, with Celery tasks run in the test."""
+    eager = app.conf.task_always_eager  # read before the settings change below
+    settings.IMPORT_UPLOAD_ROOT = tmp_path / "imports"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True  # the app has read its settings already
+    try:
+        yield settings.IMPORT_UPLOAD_ROOT
+    finally:
+        app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def clinician():
+    """A clinician of TST-A (TST-B exists too) for the import page tests."""
+    CenterFactory(code="TST-B")
+    return UserFactory(role=Role.CLINICIAN, centers=[CenterFactory(code="TST-A")])

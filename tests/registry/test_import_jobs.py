@@ -9,81 +9,28 @@ import datetime
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from config.celery import app
 from registry import tasks
 from registry.importing import jobs
 from registry.models import GaitSession, ImportJob, Patient, Role, Visit
 from tests.factories import CenterFactory, PatientFactory, UserFactory
+from tests.registry.uploads import (
+    GAIT,
+    GOOD,
+    PATIENTS,
+    VISITS,
+    as_uploads,
+    files_left,
+    job_page,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
-
-PATIENTS = (
-    "patient_id,center,sex,birth_year,onset_year,diagnosis_date\n"
-    "SYN-J1,TST-A,F,1980,2001,2003-05-01\n"
-    "SYN-J2,TST-A,M,1975,,\n"
-)
-VISITS = (
-    "patient_id,visit_date,disease_course,edss,msws12,t25fw_s,walking_aid\n"
-    "SYN-J1,2021-03-01,RRMS,2.0,20,5.5,none\n"
-    "SYN-J2,2022-04-01,SPMS,6.0,70,12.0,bilateral\n"
-)
-GAIT = (
-    "patient_id,visit_date,condition,velocity_m_s,cadence_steps_min,"
-    "step_length_m,stride_length_m,swing_pct,stance_pct\n"
-    "SYN-J1,2021-03-01,comfortable,1.2,112,0.64,1.29,39,61\n"
-    "SYN-J2,2022-04-01,comfortable,0.6,88,0.41,0.82,35,65\n"
-)
-GOOD = {"patients.csv": PATIENTS, "visits.csv": VISITS, "gait.csv": GAIT}
-
-
-@pytest.fixture
-def root(settings, tmp_path):
-    eager = app.conf.task_always_eager  # read before the settings change below
-    settings.IMPORT_UPLOAD_ROOT = tmp_path / "imports"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True  # the app has read its settings already
-    try:
-        yield settings.IMPORT_UPLOAD_ROOT
-    finally:
-        app.conf.task_always_eager = eager
-
-
-@pytest.fixture
-def clinician():
-    CenterFactory(code="TST-B")
-    return UserFactory(role=Role.CLINICIAN, centers=[CenterFactory(code="TST-A")])
-
-
-def _uploads(files: dict[str, str]) -> list[SimpleUploadedFile]:
-    return [
-        SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-        for name, text in files.items()
-    ]
-
-
-def _upload(client, files, capture, *, dry_run=False):
-    data = {"files": _uploads(files), **({"dry_run": "on"} if dry_run else {})}
-    with capture(execute=True):
-        response = client.post(reverse("import-new"), data)
-    return response
-
-
-def _job_page(client, response):
-    assert response.status_code == 302, response.content.decode()[:2000]
-    page = client.get(response["Location"])
-    assert page.status_code == 200
-    return ImportJob.objects.get(), page.content.decode()
-
-
-def _files_left(root) -> list[str]:
-    return sorted(p.name for p in root.rglob("*") if p.is_file())
 
 
 def test_researchers_get_403_with_a_message_and_no_import_link(client, root):
@@ -91,7 +38,7 @@ def test_researchers_get_403_with_a_message_and_no_import_link(client, root):
     response = client.get(reverse("import-new"))
     assert response.status_code == 403
     assert "may read the registry but not import data" in response.content.decode()
-    response = client.post(reverse("import-new"), {"files": _uploads(GOOD)})
+    response = client.post(reverse("import-new"), {"files": as_uploads(GOOD)})
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
     assert not root.exists()
@@ -103,8 +50,8 @@ def test_a_clinician_imports_files_of_their_centre_and_the_page_shows_the_counts
 ):
     client.force_login(clinician)
     assert reverse("import-list") in client.get(reverse("home")).content.decode()
-    response = _upload(client, GOOD, django_capture_on_commit_callbacks)
-    job, html = _job_page(client, response)
+    response = upload(client, GOOD, django_capture_on_commit_callbacks)
+    job, html = job_page(client, response)
     assert job.status == ImportJob.Status.SUCCEEDED, job.message
     assert job.user == clinician and job.file_names == ["patients.csv", "visits.csv", "gait.csv"]
     assert [(c["file"], c["created"]) for c in job.counts] == [
@@ -117,7 +64,7 @@ def test_a_clinician_imports_files_of_their_centre_and_the_page_shows_the_counts
     assert 'http-equiv="refresh"' not in html  # finished: no more refreshing
     assert GaitSession.objects.filter(visit__patient__patient_id="SYN-J2").count() == 1
     assert Visit.objects.get(patient__patient_id="SYN-J1").history.get().history_user == clinician
-    assert _files_left(root) == []  # uploads deleted, and no error report without errors
+    assert files_left(root) == []  # uploads deleted, and no error report without errors
     assert list(root.iterdir()) == []  # nor the job's folder
     assert client.get(reverse("import-errors", args=[job.pk])).status_code == 404
 
@@ -131,7 +78,7 @@ def test_another_centres_patient_is_rejected_listed_on_the_page_and_in_the_repor
         "visits.csv": VISITS + "SYN-B1,2023-01-01,RRMS,3.0,,,\n",
     }
     client.force_login(clinician)
-    job, html = _job_page(client, _upload(client, files, django_capture_on_commit_callbacks))
+    job, html = job_page(client, upload(client, files, django_capture_on_commit_callbacks))
     assert job.status == ImportJob.Status.REJECTED and job.error_count == 2
     assert "patients.csv:4: center: &#x27;TST-B&#x27; is not one of your centres" in html
     assert "visits.csv:4: patient_id: &#x27;SYN-B1&#x27; is not a patient of your centres" in html
@@ -151,7 +98,7 @@ def test_another_centres_patient_is_rejected_listed_on_the_page_and_in_the_repor
         ["patients.csv", "4", "center", "'TST-B' is not one of your centres"],
         ["visits.csv", "4", "patient_id", "'SYN-B1' is not a patient of your centres"],
     ]
-    assert _files_left(root) == ["errors.csv"]  # the data files are gone, the report stays
+    assert files_left(root) == ["errors.csv"]  # the data files are gone, the report stays
 
 
 def test_the_page_shows_the_first_100_errors_and_the_report_has_every_one(
@@ -160,7 +107,7 @@ def test_the_page_shows_the_first_100_errors_and_the_report_has_every_one(
     bad = "".join(f"SYN-J1,2021-03-01,fast,9.{i:03d},112,0.64,1.29,39,61\n" for i in range(150))
     client.force_login(clinician)
     files = {**GOOD, "gait.csv": GAIT + bad}
-    job, html = _job_page(client, _upload(client, files, django_capture_on_commit_callbacks))
+    job, html = job_page(client, upload(client, files, django_capture_on_commit_callbacks))
     assert job.status == ImportJob.Status.REJECTED and job.error_count == 150
     assert "the first 100 of 150" in html
     assert html.count("gait.csv:") == 100
@@ -181,21 +128,21 @@ def test_a_wrongly_named_file_is_refused_naming_it_and_the_allowed_names(
 ):
     client.force_login(clinician)
     files = {"patients.csv": PATIENTS, "gait_2024.csv": GAIT}
-    response = _upload(client, files, django_capture_on_commit_callbacks)
+    response = upload(client, files, django_capture_on_commit_callbacks)
     assert response.status_code == 200
     html = response.content.decode()
     assert "gait_2024.csv: not an interchange file" in html
     assert "centers.csv, patients.csv, visits.csv, gait.csv, mri.csv" in html
     assert not ImportJob.objects.exists()
-    assert _files_left(root) == []
+    assert files_left(root) == []
 
 
 def test_a_dry_run_counts_and_writes_nothing(
     client, root, clinician, django_capture_on_commit_callbacks
 ):
     client.force_login(clinician)
-    response = _upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
-    job, html = _job_page(client, response)
+    response = upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
+    job, html = job_page(client, response)
     assert job.status == ImportJob.Status.SUCCEEDED and job.dry_run
     assert job.counts[0] == {
         "file": "patients.csv",
@@ -207,11 +154,11 @@ def test_a_dry_run_counts_and_writes_nothing(
     assert "Nothing was written (dry run)" in html
     assert not Patient.objects.exists()
     # A clean dry run keeps its files for "Import these files now" (for a while).
-    assert _files_left(root) == ["gait.csv", "patients.csv", "visits.csv"]
+    assert files_left(root) == ["gait.csv", "patients.csv", "visits.csv"]
 
 
 def test_a_queued_job_shows_its_progress_and_refreshes(client, root, clinician):
-    job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))  # not committed: queued
+    job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))  # not committed: queued
     client.force_login(clinician)
     html = client.get(reverse("import-detail", args=[job.pk])).content.decode()
     assert "Waiting for a worker" in html and 'http-equiv="refresh" content="2"' in html
@@ -224,7 +171,7 @@ def test_a_queued_job_shows_its_progress_and_refreshes(client, root, clinician):
 
 
 def test_a_second_run_of_the_same_job_does_nothing(root, clinician):
-    job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
+    job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))
     first = jobs.import_job_run(job_id=job.pk)
     assert first.status == ImportJob.Status.SUCCEEDED
     history = Visit.history.count()
@@ -245,13 +192,13 @@ def test_an_unexpected_error_fails_the_job_with_a_message_and_deletes_the_upload
         raise RuntimeError("synthetic disk failure")
 
     monkeypatch.setattr(jobs, "registry_import", broken)
-    job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
-    assert _files_left(root) == ["gait.csv", "patients.csv", "visits.csv"]
+    job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))
+    assert files_left(root) == ["gait.csv", "patients.csv", "visits.csv"]
     done = jobs.import_job_run(job_id=job.pk)
     assert done.status == ImportJob.Status.FAILED
     assert "RuntimeError: synthetic disk failure" in done.message
     assert done.finished_at is not None
-    assert _files_left(root) == []
+    assert files_left(root) == []
 
 
 def test_a_task_queue_outage_fails_the_job_instead_of_leaving_it_queued(
@@ -262,14 +209,14 @@ def test_a_task_queue_outage_fails_the_job_instead_of_leaving_it_queued(
 
     monkeypatch.setattr(tasks.import_files, "delay", down)
     with django_capture_on_commit_callbacks(execute=True):
-        job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
+        job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and "could not be handed" in job.message
-    assert _files_left(root) == []
+    assert files_left(root) == []
 
 
 def test_users_see_their_own_imports_and_superusers_everyone_s(root, clinician):
-    job = jobs.import_job_create(user=clinician, files=_uploads(GOOD))
+    job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))
     jobs.import_job_run(job_id=job.pk)
     other = UserFactory(role=Role.CLINICIAN, centers=list(clinician.centers.all()))
     boss = UserFactory(role=Role.ADMIN, is_superuser=True)
@@ -294,7 +241,7 @@ def test_progress_is_visible_outside_while_the_import_is_still_writing(
     CenterFactory(code="TST-B")
     user = UserFactory(role=Role.CLINICIAN, centers=[CenterFactory(code="TST-A")])
     monkeypatch.setattr(tasks.import_files, "delay", lambda **kwargs: None)
-    job = jobs.import_job_create(user=user, files=_uploads(GOOD))
+    job = jobs.import_job_create(user=user, files=as_uploads(GOOD))
     seen = []
     real_import = jobs.registry_import
 
@@ -337,8 +284,8 @@ def test_error_reports_past_the_retention_are_deleted_and_the_page_says_so(
     settings.IMPORT_REPORT_RETENTION_DAYS = 30
     client.force_login(clinician)
     files = {"patients.csv": PATIENTS + "SYN-J3,TST-B,F,1990,,\n"}
-    job, _ = _job_page(client, _upload(client, files, django_capture_on_commit_callbacks))
-    assert _files_left(root) == ["errors.csv"]
+    job, _ = job_page(client, upload(client, files, django_capture_on_commit_callbacks))
+    assert files_left(root) == ["errors.csv"]
     assert jobs.import_reports_purge() == 0  # finished today: kept
     ImportJob.objects.filter(pk=job.pk).update(
         finished_at=job.finished_at - datetime.timedelta(days=31)
@@ -346,7 +293,7 @@ def test_error_reports_past_the_retention_are_deleted_and_the_page_says_so(
     out = io.StringIO()
     call_command("purge_import_reports", stdout=out)
     assert "1 error reports older than 30 days deleted." in out.getvalue()
-    assert _files_left(root) == []
+    assert files_left(root) == []
     html = client.get(reverse("import-detail", args=[job.pk])).content.decode()
     assert "1 errors; the report was deleted after 30 days." in html
     assert client.get(reverse("import-errors", args=[job.pk])).status_code == 404

@@ -12,12 +12,7 @@ from registry.importing.results import file_template
 from registry.importing.service import registry_import
 from registry.importing.spec import SPECS
 from registry.models import ImportJob, Patient
-from tests.registry import test_import_jobs as uploads
-from tests.registry.test_import_jobs import GOOD, _files_left, _job_page, _upload
-
-# The upload folder and the clinician of the import page tests.
-root = uploads.root
-clinician = uploads.clinician
+from tests.registry.uploads import GOOD, files_left, job_page, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +24,8 @@ def test_a_clean_dry_run_offers_import_now_which_imports_the_same_files(
     client, root, clinician, django_capture_on_commit_callbacks
 ):
     client.force_login(clinician)
-    response = _upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
-    dry, html = _job_page(client, response)
+    response = upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
+    dry, html = job_page(client, response)
     assert "Import these files now" in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("import-now", args=[dry.pk]))
@@ -39,7 +34,7 @@ def test_a_clean_dry_run_offers_import_now_which_imports_the_same_files(
     assert real.status == ImportJob.Status.SUCCEEDED and not real.dry_run
     assert real.user == clinician
     assert set(Patient.objects.values_list("patient_id", flat=True)) == {"SYN-J1", "SYN-J2"}
-    assert _files_left(root) == []  # imported, then deleted like any upload
+    assert files_left(root) == []  # imported, then deleted like any upload
     page = client.get(reverse("import-detail", args=[real.pk])).content.decode()
     assert reverse("patient-detail", args=["SYN-J1"]) in page  # what the import touched
     assert (
@@ -52,8 +47,8 @@ def test_a_dry_runs_files_expire(
     client, root, clinician, settings, django_capture_on_commit_callbacks
 ):
     client.force_login(clinician)
-    response = _upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
-    dry, _ = _job_page(client, response)
+    response = upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=True)
+    dry, _ = job_page(client, response)
     ImportJob.objects.filter(pk=dry.pk).update(
         finished_at=timezone.now()
         - datetime.timedelta(hours=settings.IMPORT_DRY_RUN_KEEP_HOURS + 1)
@@ -64,7 +59,7 @@ def test_a_dry_runs_files_expire(
     assert "upload them again" in response.content.decode()
     assert ImportJob.objects.count() == 1 and not Patient.objects.exists()
     # The next finished import sweeps the expired files away.
-    _upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=False)
+    upload(client, GOOD, django_capture_on_commit_callbacks, dry_run=False)
     assert not (job_directory(dry.pk) / "uploads").exists()
 
 
