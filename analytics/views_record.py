@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from analytics import selectors, selectors_record
 from analytics.charts import line_chart
@@ -44,10 +45,10 @@ def _report_context(request, patient_id: str) -> dict:
     charts = {
         name: mark_safe(
             line_chart(
-                title=name,
+                title=str(selectors.SERIES_LABELS.get(name, name)),
                 points=[(_day(p["date"]), p["value"]) for p in s["points"]],
                 y_range=s["y_range"],
-                empty="no values recorded",
+                empty=gettext("no values"),
             )
         )
         for name, s in series.items()

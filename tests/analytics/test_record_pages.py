@@ -191,3 +191,13 @@ def test_tiny_p_values_read_as_powers_of_ten_on_the_dashboard_and_the_admin_run_
     for html in (dashboard, admin.content.decode()):
         assert "6.5\u00a0×\u00a010⁻¹⁵⁹" in html or "6.5&nbsp;×&nbsp;10⁻¹⁵⁹" in html
         assert "0.000000000000" not in html and "e-159" not in html
+
+
+def test_the_report_speaks_german_when_the_reader_does(client, visit):
+    from pypdf import PdfReader
+
+    _login(client, visit, Role.RESEARCHER)
+    response = client.get(reverse("patient-report-pdf", args=["SYN-V1"]), HTTP_ACCEPT_LANGUAGE="de")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Mobilitätsbericht" in text and "Ganggeschwindigkeit" in text
+    assert "01.03.2024" in text  # dates as Germans write them
