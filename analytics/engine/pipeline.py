@@ -235,15 +235,17 @@ def _run(frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel
     lap("stability")
 
     structure = None
-    if config.clusterability_draws:
+    # One patient per point needs more patients than clusters; with fewer the test is
+    # left out (None) rather than failing the run.
+    patients = _one_row_per_patient(frame.iloc[prep.kept])
+    if config.clusterability_draws and (patients is None or len(patients) > k + 1):
         gap_vote = selection.votes.get("gap") if selection is not None else None
         test_points, unit = diag_points, "rows"
-        latest = _one_row_per_patient(frame.iloc[prep.kept])
-        if latest is not None:
+        if patients is not None:
             # Visits of one patient sit close together: as rows they would look like tight
             # clusters to a test whose null draws independent rows.
-            rows = _diagnostic_rows(len(latest), config.diagnostics_sample, config.seed + 2)
-            test_points = points[latest] if rows is None else points[latest[rows]]
+            rows = _diagnostic_rows(len(patients), config.diagnostics_sample, config.seed + 2)
+            test_points = points[patients] if rows is None else points[patients[rows]]
             unit = "patients (latest row each)"
         structure = clusterability(
             test_points,
