@@ -6,7 +6,7 @@ One deciding function per action:
 
 - read:   `readable_center_ids(user)` (every scoped queryset: `Model.objects.for_user`,
           `Center.objects.for_user`, `PhenotypeAssignment.objects.for_user`, and
-          `patient_for_user` / `record_for_user` for one record)
+          `patient_for_user` for one patient)
 - edit:   `can_edit_center(user, center_id)` (`require_edit` raises with it; every write
           service calls it)
 - rerun:  `can_rerun(user)`
@@ -130,15 +130,6 @@ def owning_center_id(obj) -> int | None:
     return getattr(obj, f"{steps[-1]}_id", None)
 
 
-def record_for_user(user, model, **lookup):
-    """(record, can_edit) for one record the user may read; Http404 otherwise, the same
-    answer as for a record that does not exist."""
-    record = model.objects.for_user(user).filter(**lookup).first()
-    if record is None:
-        raise Http404(_("No such record."))
-    return record, can_edit_center(user, owning_center_id(record))
-
-
 def patient_for_user(user, patient_id: str):
     """(patient, can_edit) by pseudonym; Http404 for a patient the user may not read."""
     from registry.models import Patient
@@ -182,16 +173,6 @@ def can_manage_centers(user) -> bool:
     """Centres are created, renamed and deleted by the people who run the whole registry."""
     _note("edit")
     return is_global_admin(user)
-
-
-def can_revert_history(user, obj) -> bool:
-    """Reverting to an old version is an edit of that record: the same rule decides, and
-    centres are the superusers' alone."""
-    from registry.models import Center
-
-    if isinstance(obj, Center):
-        return can_manage_centers(user)
-    return can_edit_center(user, owning_center_id(obj))
 
 
 # --- rerun -----------------------------------------------------------------------------

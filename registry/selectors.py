@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from registry.models import Center, FlagAcknowledgement, GaitSession, MriScan, Patient, Visit
+from registry.models import Center, GaitSession, MriScan, Patient, Visit
 
 
 def center_list(*, user) -> QuerySet[Center]:
@@ -32,20 +32,3 @@ def gait_sessions_for_user(*, user) -> QuerySet[GaitSession]:
 
 def mri_scans_for_user(*, user) -> QuerySet[MriScan]:
     return MriScan.objects.for_user(user).select_related("patient")
-
-
-def flag_list(*, record: GaitSession | MriScan) -> list[dict]:
-    """The record's data-quality flags, each with its acknowledgement (or None)."""
-    acknowledged = {
-        a.rule: a for a in record.flag_acknowledgements.select_related("acknowledged_by")
-    }
-    return [
-        {**flag, "acknowledgement": acknowledged.get(flag["rule"])}
-        for flag in record.quality_flags or []
-    ]
-
-
-def flag_acknowledgements_for_user(*, user) -> QuerySet[FlagAcknowledgement]:
-    return FlagAcknowledgement.objects.for_user(user).select_related(
-        "gait_session__visit__patient", "mri_scan__patient", "acknowledged_by"
-    )

@@ -126,6 +126,12 @@ def test_a_flag_is_acknowledged_once_with_a_note_and_history(world):
     assert first.pk == again.pk and FlagAcknowledgement.objects.count() == 1
     assert again.note == "checked twice" and again.acknowledged_by == clinician
     assert again.history.latest().history_user == clinician
+    researcher = UserFactory(role=Role.RESEARCHER, centers=[world["a"]])
+    with pytest.raises(PermissionDenied):
+        services.flag_acknowledgement_withdraw(user=researcher, acknowledgement=again)
+    services.flag_acknowledgement_withdraw(user=clinician, acknowledgement=again)
+    assert FlagAcknowledgement.objects.count() == 0
+    assert FlagAcknowledgement.history.filter(history_type="-").get().history_user == clinician
 
 
 def test_only_a_flag_the_record_has_can_be_acknowledged(world):
