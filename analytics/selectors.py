@@ -90,14 +90,15 @@ def nearest_scan(scans: list, day, window_days: int = MRI_WINDOW_DAYS):
 
 def analysis_state(*, visit: Visit, walks: list, labels: list, run) -> str:
     """ "analysed", "pending" (saved since the current run, its provisional phenotype not
-    yet computed) or "not analysed" (no comfortable walk, or left out by the run)."""
+    yet computed), "no walk" (no comfortable-speed walk) or "not analysed" (left out by
+    the run, or no run has succeeded yet, so no provisional phenotype can come)."""
     if labels:
         return "analysed"
     comfortable = [w for w in walks if w.condition == Condition.COMFORTABLE]
     if not comfortable:
         return "no walk"
     if run is None or run.started_at is None:
-        return "pending"
+        return "not analysed"
     saved = max(w.updated_at for w in comfortable)
     return "pending" if saved >= run.started_at else "not analysed"
 

@@ -120,10 +120,26 @@ def test_an_acknowledgement_needs_a_note(client, visit):
     assert not FlagAcknowledgement.objects.exists()
 
 
-def test_a_new_visit_is_pending_analysis_until_it_has_a_phenotype(client, visit):
+def test_a_visit_saved_after_the_run_is_pending_analysis_until_it_has_a_phenotype(client, visit):
+    from analytics.models import PhenotypeAssignment
+    from tests.factories import PublishedRunFactory
+
     _login(client, visit)
-    html = client.get(reverse("patient-detail", args=["SYN-V1"])).content.decode()
-    assert "pending analysis" in html
+    url = reverse("patient-detail", args=["SYN-V1"])
+    assert "pending analysis" not in client.get(url).content.decode()  # no run: nothing comes
+    run = PublishedRunFactory(results__patients=[visit.patient])
+    later = VisitFactory(patient=visit.patient, visit_date=datetime.date(2024, 9, 1))
+    GaitSessionFactory(visit=later)  # saved after the run started
+    assert "pending analysis" in client.get(url).content.decode()
+    PhenotypeAssignment.objects.create(
+        run=run,
+        patient=visit.patient,
+        visit=later,
+        phenotype=run.phenotypes.first(),
+        provisional=True,
+        distance=0.5,
+    )
+    assert "pending analysis" not in client.get(url).content.decode()
 
 
 def test_home_cards_link_to_their_lists_and_export_is_in_the_navigation(client, visit):
