@@ -19,6 +19,8 @@ EXACT_BELOW = 10_000
 
 
 class EstimatedCountPaginator(Paginator):
+    count_is_estimate = False
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -34,6 +36,7 @@ class EstimatedCountPaginator(Paginator):
         estimate = int(plan[0]["Plan"]["Plan Rows"])
         if estimate < EXACT_BELOW:
             return super().count
+        self.count_is_estimate = True
         return estimate
 
 

@@ -64,3 +64,16 @@ def test_large_tables_are_counted_by_the_planner_estimate(on_postgres, monkeypat
     assert EstimatedCountPaginator(queryset, 50).count == 12  # small: exact
     monkeypatch.setattr(admin_paging, "EXACT_BELOW", 0)
     assert EstimatedCountPaginator(queryset, 50).count == round(reltuples)
+
+
+def test_api_lists_say_whether_their_count_is_estimated(client, on_postgres, monkeypatch):
+    for _ in range(3):
+        GaitSessionFactory()
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    exact = client.get("/api/v1/gait-sessions/").json()
+    assert (exact["count"], exact["count_is_estimate"]) == (3, False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_gaitsession")
+    monkeypatch.setattr(admin_paging, "EXACT_BELOW", 0)
+    estimated = client.get("/api/v1/gait-sessions/").json()
+    assert estimated["count_is_estimate"] is True and len(estimated["results"]) == 3
