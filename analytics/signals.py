@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from analytics.models import Trigger
 from registry.models import Center, FlagAcknowledgement, GaitSession, MriScan, Patient, Visit
 from registry.signals import records_imported, records_seeded, visits_changed
 
@@ -57,7 +58,7 @@ def queue_reanalysis_after_import(sender, report=None, user=None, **kwargs):
         # The import has committed whatever happens here; a broker outage only delays
         # the new phenotypes until the next scheduled run.
         try:
-            recluster_cohort.delay(trigger="import")
+            recluster_cohort.delay(trigger=Trigger.IMPORT.value)
         except Exception:
             log.exception("could not queue the reanalysis after an import")
 

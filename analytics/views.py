@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from analytics import selectors, selectors_record
 from analytics.exports import comparisons_csv_write
-from analytics.models import ClusteringRun, RunStatus
+from analytics.models import ClusteringRun, RunStatus, Trigger
 from registry import access
 from registry.forms import PatientFilterForm
 from registry.models import Course
@@ -170,7 +170,7 @@ def rerun(request):
         raise PermissionDenied("Only administrators start a reanalysis.")
     from analytics.services import clustering_run_request
 
-    run = clustering_run_request(trigger="web", user=request.user)
+    run = clustering_run_request(trigger=Trigger.WEB, user=request.user)
     run.refresh_from_db()
     if run.status == RunStatus.FAILED:
         messages.error(request, run.error)

@@ -143,7 +143,7 @@ class ClusteringRun(LeasedJob):
             # Two reanalyses at once would race to publish; the database allows one.
             models.UniqueConstraint(
                 fields=["status"],
-                condition=Q(status="running"),
+                condition=Q(status=RunStatus.RUNNING),
                 name="analytics_clusteringrun_one_running",
             ),
             models.CheckConstraint(
