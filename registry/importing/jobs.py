@@ -252,35 +252,37 @@ def _finish(job_id, token: str, progress: _Progress, **outcome) -> None:
 
 class _ErrorReport:
     """The job's error report, written row by row as the importer finds errors (so a
-    file with many errors costs disk, bounded per file, not memory); removed again if
-    the import found none."""
+    file with many errors costs disk, bounded per file, not memory). Created at the
+    first error: an import without errors leaves no file."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.count = path, 0
+        self.path, self.count, self.handle = path, 0, None
 
     def __enter__(self):
-        _private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
-        self.handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.handle)
-        self.writer.writerow(ERROR_HEADER)
         return self
 
     def __call__(self, e: RowError) -> None:
+        if self.handle is None:
+            _private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # With a byte-order mark, spreadsheet programs read the UTF-8 (ranges say "…").
+            self.handle = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow(ERROR_HEADER)
         self.count += 1
         self.writer.writerow(
             (e.file, e.line, spreadsheet_safe(e.column), spreadsheet_safe(e.message))
         )
 
     def __exit__(self, *exc_info) -> None:
-        self.handle.close()
-        if not self.count:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-            # The job's folder goes too, unless something else is in it.
-            with contextlib.suppress(OSError):
-                self.path.parent.rmdir()
+        if self.handle is not None:
+            self.handle.close()
+
+
+def import_job_files_delete(job_id) -> None:
+    """Delete everything a job left on disk (uploads and any partial error report): for
+    a job that was failed as lost, whose counts and report can no longer be trusted."""
+    shutil.rmtree(job_directory(job_id), ignore_errors=True)
 
 
 def import_uploads_delete(job_id) -> None:

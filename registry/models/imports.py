@@ -94,9 +94,9 @@ class ImportJob(LeasedJob):
     @classmethod
     def lease_lost(cls, pk) -> None:
         # Patient data does not stay on disk for a job that can no longer run.
-        from registry.importing.jobs import import_uploads_delete
+        from registry.importing.jobs import import_job_files_delete
 
-        import_uploads_delete(pk)
+        import_job_files_delete(pk)
 
     @property
     def is_finished(self) -> bool:

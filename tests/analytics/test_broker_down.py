@@ -28,3 +28,17 @@ def test_recluster_with_the_broker_down_fails_the_run_with_a_clear_message(broke
     with pytest.raises(CommandError, match="worker queue is unreachable"):
         call_command("recluster")
     assert ClusteringRun.objects.get().status == RunStatus.FAILED
+
+
+def test_rerun_from_the_admin_with_the_broker_down_says_nothing_was_queued(client, broker_down):
+    old = ClusteringRun.objects.create(trigger="schedule", status="succeeded")
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:analytics_clusteringrun_changelist"),
+        {"action": "rerun", "_selected_action": [old.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert UNREACHABLE in response.content.decode()
+    new = ClusteringRun.objects.exclude(pk=old.pk).get()
+    assert (new.status, new.error) == (RunStatus.FAILED, UNREACHABLE)
