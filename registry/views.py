@@ -88,7 +88,9 @@ def visit_edit(request, patient_id: str, visit_id: int | None = None):
     form = VisitForm(data, instance=visit)
     walks = GaitFormSet(data, instance=visit, prefix="gait")
     scan = MriForm(data, instance=_scan_of(patient, visit), prefix="mri")
-    if request.method == "POST" and form.is_valid() and walks.is_valid() and scan.is_valid():
+    # All three validated, so that the error summary lists every mistake at once.
+    valid = all([form.is_valid(), walks.is_valid(), scan.is_valid()]) if data else False
+    if request.method == "POST" and valid:
         try:
             flags = visit_save(
                 user=request.user,
@@ -97,8 +99,12 @@ def visit_edit(request, patient_id: str, visit_id: int | None = None):
                 removed=[w.instance for w in walks.deleted_forms if w.instance.pk],
                 scan=scan.save(commit=False) if scan.has_scan() and scan.has_changed() else None,
             )
+        except ValidationError as exc:
+            # The service's own validation found what the forms could not (e.g. a date
+            # someone saved after the form's check); nothing was saved.
+            for message in exc.messages:
+                form.add_error(None, message)
         except IntegrityError:
-            # Someone saved the same visit or scan date a moment ago.
             form.add_error(
                 None,
                 _(

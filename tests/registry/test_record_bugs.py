@@ -172,3 +172,25 @@ def test_the_demo_cohort_carries_a_few_flags_on_walks_that_are_not_analysed():
     assert 0 < len(flagged) < 0.02 * len(walks)
     assert all(w["condition"] == "fast" for w in flagged)
     assert 0 < len(scans) < 0.05 * len(cohort.mri)
+
+
+def test_a_date_taken_between_the_check_and_the_save_is_a_form_error_not_a_500(
+    client, clinician, patient, monkeypatch
+):
+    from registry.forms import VisitForm
+
+    VisitFactory(patient=patient, visit_date=datetime.date(2024, 2, 3))
+    # As if another user saved this date after the form's own check had passed.
+    monkeypatch.setattr(VisitForm, "clean_visit_date", lambda self: self.cleaned_data["visit_date"])
+    data = {"visit_date": "2024-02-03", "disease_course": "RRMS", **GAIT}
+    response = client.post(reverse("visit-new", args=[patient.patient_id]), data)
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Visit.objects.count() == 1
+
+
+def test_every_form_of_the_visit_page_reports_its_errors_at_once(client, clinician, patient):
+    data = {"visit_date": "", "disease_course": "RRMS", **GAIT, "gait-0-velocity_m_s": "9"}
+    html = client.post(reverse("visit-new", args=[patient.patient_id]), data).content.decode()
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert "Visit date" in summary and "Velocity (m/s) = 9" in summary
