@@ -48,7 +48,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if hours and token.created < timezone.now() - datetime.timedelta(hours=hours):
             raise exceptions.AuthenticationFailed(
                 gettext("Token expired (tokens are valid for %(hours)s hours); ask for a new one.")
-                % {"hours": hours}
+                % {"hours": f"{hours:g}"}
             )
         return user, token
 

@@ -88,6 +88,6 @@ def test_an_expired_token_is_refused_saying_so(settings, clinician):
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get("/api/v1/patients/")
     assert response.status_code == 401
-    assert "Token expired" in response.json()["detail"]
+    assert "Token expired (tokens are valid for 24 hours)" in response.json()["detail"]
     Token.objects.filter(pk=token.pk).update(created=timezone.now())
     assert api.get("/api/v1/patients/").status_code == 200
