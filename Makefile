@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check bench clean-db venv messages
+.PHONY: run test test-quick lint format check bench clean-db venv messages
 
 venv: $(VENV)/.installed
 
@@ -25,6 +25,10 @@ run: venv
 ## Run the whole test suite (embedded default, or the services named by DATABASE_URL/REDIS_URL).
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The quick loop while editing: the suite without the tests marked slow (CI runs them all).
+test-quick: venv
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,8 @@ HASHED_CSS = re.compile(r"/static/css/registry\.[0-9a-f]{12}\.css")
 HASHED_PLOTLY = re.compile(r"/static/vendor/plotly/plotly-basic\.min\.[0-9a-f]{12}\.js")
 TEN_YEARS = 10 * 365 * 24 * 3600
 
+pytestmark = pytest.mark.slow  # collectstatic compresses every file with Brotli and gzip
+
 
 def _production_env(static_root: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
@@ -33,7 +35,9 @@ def _production_env(static_root: Path) -> dict:
     return env
 
 
-@pytest.fixture(scope="module")
+# Once per session: pytest-django runs the database test of this module apart from the
+# others, so a module-scoped fixture would collect (and compress) everything twice.
+@pytest.fixture(scope="session")
 def collected(tmp_path_factory):
     static_root = tmp_path_factory.mktemp("staticfiles")
     result = subprocess.run(

@@ -21,7 +21,7 @@ from registry.models import Patient
 from registry.services import gait_session_create
 from tests.factories import GaitSessionFactory, UserFactory, VisitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 FAST = {"trigger": "command", "bootstrap": 10, "sync": True}
 

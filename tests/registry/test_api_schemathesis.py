@@ -30,7 +30,7 @@ from tests.factories import (
 # Requests run through the whole WSGI stack in this process, each in its own
 # transaction as in production, so a database error inside one request cannot poison
 # a test transaction that wraps the others.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CHECKS = {
     # "Valid by the schema" is not "acceptable": a visit dated before the patient's
