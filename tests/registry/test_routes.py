@@ -40,3 +40,21 @@ def test_a_researcher_without_staff_status_reads_pages_api_and_exports(client):
     ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/").status_code == 302  # to the admin's login
+
+
+def test_no_fixed_address_under_patients_hides_a_pseudonym():
+    """Whatever the include order, /patients/<word>/ is the patient page for every word
+    that is a valid pseudonym: no other page may take such an address."""
+    import re
+
+    from django.urls import resolve
+
+    from tests.test_route_table import _routes
+
+    taken = set()
+    for _name, text, _arguments in _routes():
+        match = re.match(r"^\^?patients/([A-Za-z0-9_-]{3,32})/", text)
+        if match:
+            taken.add(match.group(1))
+    for word in taken | {"new", "add", "report"}:
+        assert resolve(f"/patients/{word}/").url_name == "patient-detail", word
