@@ -154,26 +154,29 @@ def kruskal_wallis(
             "p": (patients if patients is not None else pd.Series(range(len(values)))).to_numpy(),
         }
     ).dropna(subset=["v", "g"])
+    # Plain arrays: pandas indexing per group costs more than the statistics here.
+    v_all, g_all = data["v"].to_numpy(dtype=float), data["g"].to_numpy()
     summaries = {}
     for g in sorted(pd.unique(groups.dropna())):
-        v = data.loc[data["g"] == g, "v"]
-        summaries[str(g)] = (
-            {
+        v = v_all[g_all == g]
+        if len(v):
+            # numpy's linear interpolation is R's type 7, as pandas' quantile.
+            q1, median, q3 = np.percentile(v, [25, 50, 75])
+            summaries[str(g)] = {
                 "n": len(v),
-                "median": float(v.median()),
-                "q1": float(v.quantile(0.25)),
-                "q3": float(v.quantile(0.75)),
+                "median": float(median),
+                "q1": float(q1),
+                "q3": float(q3),
             }
-            if len(v)
-            else {"n": 0, "median": None, "q1": None, "q3": None}
-        )
+        else:
+            summaries[str(g)] = {"n": 0, "median": None, "q1": None, "q3": None}
     base = Comparison(variable=name, kind="continuous", test="Kruskal–Wallis", summaries=summaries)
-    ids = sorted(pd.unique(data["g"]))
+    ids = sorted(pd.unique(g_all))
     if len(ids) < 2:
         return _not_testable(base, f"{len(ids)} phenotype(s) with data; at least 2 needed")
-    if data["v"].nunique() < 2:
+    if len(np.unique(v_all)) < 2:
         return _not_testable(base, "all values are equal; ranks carry no information")
-    samples = [data.loc[data["g"] == g, "v"].to_numpy() for g in ids]
+    samples = [v_all[g_all == g] for g in ids]
     h, p = stats.kruskal(*samples)
     result = replace(
         base,
@@ -187,11 +190,7 @@ def kruskal_wallis(
     keys = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     if data["p"].duplicated().any():
         return kruskal_by_patient(result, data, ids, keys, seed=seed, max_draws=max_draws)
-    # scikit-posthocs pulls in matplotlib; import it only when a test actually runs.
-    import scikit_posthocs as sp
-
-    dunn = sp.posthoc_dunn(data, val_col="v", group_col="g")
-    adjusted = holm([float(dunn.loc[a, b]) for a, b in keys])
+    adjusted = holm(dunn_p(v_all, g_all, keys))
     pairs = [
         {"a": plain_id(a), "b": plain_id(b), "p_adjusted": q}
         for (a, b), q in zip(keys, adjusted, strict=True)
@@ -203,6 +202,22 @@ def kruskal_wallis(
         posthoc=pairs,
         note="post-hoc: Dunn's test, Holm-adjusted p",
     )
+
+
+def dunn_p(values: np.ndarray, groups: np.ndarray, pairs: list[tuple]) -> list[float]:
+    """Dunn (1964), two-sided: z = (mean rank a − mean rank b) / sqrt((N(N+1)/12 −
+    Σ(t³ − t) / (12(N − 1))) · (1/n_a + 1/n_b)), ranks over all groups, ties averaged."""
+    n = len(values)
+    ranks = stats.rankdata(values)
+    _, ties = np.unique(values, return_counts=True)
+    spread = n * (n + 1) / 12 - (ties**3 - ties).sum() / (12 * (n - 1))
+    out = []
+    for a, b in pairs:
+        in_a, in_b = groups == a, groups == b
+        diff = ranks[in_a].mean() - ranks[in_b].mean()
+        z = diff / np.sqrt(spread * (1 / in_a.sum() + 1 / in_b.sum()))
+        out.append(float(2 * stats.norm.sf(abs(z))))
+    return out
 
 
 def _level(value) -> str:

@@ -244,3 +244,18 @@ def test_no_variation_or_a_single_level_is_not_testable_rather_than_a_crash():
     rows = compare_phenotypes(frame, labels)
     assert [r.test for r in rows] == ["not testable", "not testable"]
     assert "equal" in rows[0].note and "one level" in rows[1].note
+
+
+def test_dunn_p_values_match_scikit_posthocs():
+    """An independent implementation of Dunn's test (scikit-posthocs' posthoc_dunn, no
+    adjustment) on the airquality months, to 1e-12."""
+    import scikit_posthocs as sp
+
+    from analytics.engine.comparisons import dunn_p
+
+    values, months = _ozone()
+    frame = pd.DataFrame({"v": values, "g": months})
+    reference = sp.posthoc_dunn(frame, val_col="v", group_col="g")
+    pairs = list(itertools.combinations(sorted(OZONE), 2))
+    ours = dunn_p(values.to_numpy(), months.to_numpy(), pairs)
+    assert ours == pytest.approx([reference.loc[a, b] for a, b in pairs], rel=1e-12)
