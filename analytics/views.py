@@ -167,7 +167,7 @@ def comparisons_csv(request, run_id: int):
 @require_POST
 def rerun(request):
     if not access.can_rerun(request.user):
-        raise PermissionDenied("Only administrators start a reanalysis.")
+        raise PermissionDenied(gettext("Only administrators start a reanalysis."))
     from analytics.services import clustering_run_request
 
     run = clustering_run_request(trigger=Trigger.WEB, user=request.user)

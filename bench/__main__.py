@@ -2,12 +2,13 @@
 
 import sys
 
-from bench import bridge, importer
+from bench import bridge, first_load, importer
 
 
 def main() -> int:
     bridge.main(sys.argv[1:])
     importer.main([])
+    first_load.main([])
     return 0
 
 

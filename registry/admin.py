@@ -4,6 +4,8 @@ belong to, researchers read only, clinicians and admins edit their own centres."
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, OuterRef, Subquery
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access
@@ -17,18 +19,41 @@ from registry.admin_access import (
 )
 from registry.models import Center, GaitSession, ImportJob, MriScan, Patient, User, Visit
 
-admin.site.site_header = "MS mobility registry"
-admin.site.site_title = "MS mobility registry"
+admin.site.site_header = _("MS mobility registry")
+admin.site.site_title = _("MS mobility registry")
 admin.site.index_title = "Registry administration"
 
 
-class VisitInline(ScopedInline, admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """Django's tabular inline names its fields only in the column headers; each input
+    (and the delete box) also gets its label as aria-label, so a screen reader says what
+    it is."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault("aria-label", _("Delete"))
+
+        return LabelledFormSet
+
+
+class VisitInline(ScopedInline, LabelledTabularInline):
     model = Visit
     fields = ("visit_date", "disease_course", "edss", "msws12", "t25fw_s", "walking_aid")
     ordering = ("visit_date",)
 
 
-class MriScanInline(ScopedInline, admin.TabularInline):
+class MriScanInline(ScopedInline, LabelledTabularInline):
     model = MriScan
     fields = (
         "scan_date",

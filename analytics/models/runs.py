@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from analytics.engine import defaults
 from registry.models.jobs import LeasedJob
@@ -13,19 +14,19 @@ from registry.rules import MRI_WINDOW_DAYS
 
 
 class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped (input unchanged)"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped (input unchanged)")
 
 
 class Trigger(models.TextChoices):
-    SCHEDULE = "schedule", "Schedule"
-    ADMIN = "admin", "Admin action"
-    COMMAND = "command", "Management command"
-    WEB = "web", "Web page"
-    IMPORT = "import", "Data import"
+    SCHEDULE = "schedule", _("Schedule")
+    ADMIN = "admin", _("Admin action")
+    COMMAND = "command", _("Management command")
+    WEB = "web", _("Web page")
+    IMPORT = "import", _("Data import")
 
 
 class Missing(models.TextChoices):
@@ -39,21 +40,21 @@ class ComparisonKind(models.TextChoices):
 
 
 class FeatureSet(models.TextChoices):
-    GAIT = "gait", "Gait (12 spatiotemporal parameters, the paper's set)"
-    GAIT_CORE = "gait-core", "Gait core (8 parameters, exact duplicates removed)"
-    GAIT_MRI = "gait+mri", "Gait + MRI (lesion volume, BPF, GMF)"
+    GAIT = "gait", _("Gait (12 spatiotemporal parameters, the paper's set)")
+    GAIT_CORE = "gait-core", _("Gait core (8 parameters, exact duplicates removed)")
+    GAIT_MRI = "gait+mri", _("Gait + MRI (lesion volume, BPF, GMF)")
 
 
 class KScan(models.TextChoices):
-    FULL = "full", "Full k scan (on a sample above the diagnostics threshold)"
-    SAMPLE = "sample", "k scan on a sample of 1000 rows"
-    SKIP = "skip", "No k scan (fixed k only)"
+    FULL = "full", _("Full k scan (on a sample above the diagnostics threshold)")
+    SAMPLE = "sample", _("k scan on a sample of 1000 rows")
+    SKIP = "skip", _("No k scan (fixed k only)")
 
 
 class VisitChoice(models.TextChoices):
-    LATEST = "latest", "Latest visit per patient"
-    FIRST = "first", "First visit per patient"
-    ALL = "all", "All visits"
+    LATEST = "latest", _("Latest visit per patient")
+    FIRST = "first", _("First visit per patient")
+    ALL = "all", _("All visits")
 
 
 class ClusteringRunQuerySet(models.QuerySet):

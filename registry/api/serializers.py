@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from registry.api.strict_fields import StrictDateField, StrictFloatField, StrictIntegerField
 from registry.models import Center, GaitSession, MriScan, Patient, Visit
 
 
@@ -55,18 +53,7 @@ class WritableCenter(WritableOnly, serializers.SlugRelatedField):
 
 class ModelValidated(serializers.ModelSerializer):
     """Runs the model's own clean() and constraints, so the API refuses exactly what
-    the forms and the database refuse, with the same messages; numbers and dates are
-    read as strictly as the importer reads them."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.FloatField: StrictFloatField,
-        models.IntegerField: StrictIntegerField,
-        models.SmallIntegerField: StrictIntegerField,
-        models.PositiveIntegerField: StrictIntegerField,
-        models.PositiveSmallIntegerField: StrictIntegerField,
-        models.DateField: StrictDateField,
-    }
+    the forms and the database refuse, with the same messages."""
 
     def validate(self, attrs):
         instance = self.instance or self.Meta.model()

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.fields import choice_check, choice_errors
@@ -46,9 +47,9 @@ class Center(models.Model):
 
 
 class Role(models.TextChoices):
-    CLINICIAN = "clinician", "Clinician"
-    RESEARCHER = "researcher", "Researcher"
-    ADMIN = "admin", "Administrator"
+    CLINICIAN = "clinician", _("Clinician")
+    RESEARCHER = "researcher", _("Researcher")
+    ADMIN = "admin", _("Administrator")
 
 
 class User(AbstractUser):
@@ -86,4 +87,4 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return "Administrator (all centres)" if self.is_superuser else self.get_role_display()
+        return str(_("Administrator (all centres)")) if self.is_superuser else self.get_role_display()

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.deconstruct import deconstructible
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,14 @@ def measurement(
     """A numeric field whose validator comes from the same table as its constraint."""
     spec = ranges[name]
     field_class = models.IntegerField if integer else models.FloatField
-    unit_help = f"Allowed {spec.describe()}."
+    # Lazy: the label and help are read in the language of the page showing them.
+    unit_help = format_lazy(gettext_lazy("Allowed {}."), spec.describe())
     return field_class(
         verbose_name or name,
         null=not required,
         blank=not required,
         validators=[RangeValidator(name, spec.low, spec.high, spec.unit)],
-        help_text=f"{help_text} {unit_help}".strip(),
+        help_text=format_lazy("{} {}", help_text, unit_help) if help_text else unit_help,
     )
 
 

@@ -14,17 +14,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from registry.models.fields import choice_check
 from registry.models.jobs import LeasedJob
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    REJECTED = "rejected", "Rejected (errors found, nothing written)"
-    FAILED = "failed", "Failed (unexpected error, nothing written)"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    REJECTED = "rejected", _("Rejected (errors found, nothing written)")
+    FAILED = "failed", _("Failed (unexpected error, nothing written)")
 
 
 FINISHED = [ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED]

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry import rules
@@ -50,9 +51,9 @@ MRI_FIELDS = list(MRI_RANGES)
 
 
 class Condition(models.TextChoices):
-    COMFORTABLE = "comfortable", "Comfortable (self-selected speed)"
-    FAST = "fast", "Fast"
-    DUAL_TASK = "dual_task", "Dual task"
+    COMFORTABLE = "comfortable", _("Comfortable (self-selected speed)")
+    FAST = "fast", _("Fast")
+    DUAL_TASK = "dual_task", _("Dual task")
 
 
 def _gait_field(name: str, label: str) -> models.Field:
@@ -76,18 +77,21 @@ class GaitSession(models.Model):
         max_length=64, blank=True, help_text="e.g. GAITRite", validators=[no_formula]
     )
     software_version = models.CharField(max_length=32, blank=True, validators=[no_formula])
-    velocity_m_s = _gait_field("velocity_m_s", "velocity (m/s)")
-    cadence_steps_min = _gait_field("cadence_steps_min", "cadence (steps/min)")
-    step_length_m = _gait_field("step_length_m", "step length (m)")
-    stride_length_m = _gait_field("stride_length_m", "stride length (m)")
-    step_time_s = _gait_field("step_time_s", "step time (s)")
-    stride_time_s = _gait_field("stride_time_s", "stride time (s)")
-    swing_pct = _gait_field("swing_pct", "swing (% cycle)")
-    stance_pct = _gait_field("stance_pct", "stance (% cycle)")
-    double_support_pct = _gait_field("double_support_pct", "double support (% cycle)")
-    base_of_support_m = _gait_field("base_of_support_m", "base of support (m)")
-    stride_length_cv_pct = _gait_field("stride_length_cv_pct", "stride length CV (%)")
-    stride_time_cv_pct = _gait_field("stride_time_cv_pct", "stride time CV (%)")
+    velocity_m_s = _gait_field("velocity_m_s", _("velocity (m/s)"))
+    cadence_steps_min = _gait_field("cadence_steps_min", _("cadence (steps/min)"))
+    step_length_m = _gait_field("step_length_m", _("step length (m)"))
+    stride_length_m = _gait_field("stride_length_m", _("stride length (m)"))
+    step_time_s = _gait_field("step_time_s", _("step time (s)"))
+    stride_time_s = _gait_field("stride_time_s", _("stride time (s)"))
+    # xgettext:no-python-format
+    swing_pct = _gait_field("swing_pct", _("swing (% cycle)"))
+    # xgettext:no-python-format
+    stance_pct = _gait_field("stance_pct", _("stance (% cycle)"))
+    # xgettext:no-python-format
+    double_support_pct = _gait_field("double_support_pct", _("double support (% cycle)"))
+    base_of_support_m = _gait_field("base_of_support_m", _("base of support (m)"))
+    stride_length_cv_pct = _gait_field("stride_length_cv_pct", _("stride length CV (%)"))
+    stride_time_cv_pct = _gait_field("stride_time_cv_pct", _("stride time CV (%)"))
     quality_flags = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,24 +132,24 @@ class MriScan(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mri_scans")
     scan_date = models.DateField()
-    field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name="field (T)")
+    field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name=_("field (T)"))
     software = models.CharField(
         max_length=64, blank=True, help_text="Segmentation software.", validators=[no_formula]
     )
     t2_lesion_volume_ml = measurement(
-        MRI_RANGES, "t2_lesion_volume_ml", verbose_name="T2 lesion volume (ml)"
+        MRI_RANGES, "t2_lesion_volume_ml", verbose_name=_("T2 lesion volume (ml)")
     )
     t2_lesion_count = measurement(
-        MRI_RANGES, "t2_lesion_count", integer=True, verbose_name="T2 lesion count"
+        MRI_RANGES, "t2_lesion_count", integer=True, verbose_name=_("T2 lesion count")
     )
     gd_enhancing_lesions = measurement(
-        MRI_RANGES, "gd_enhancing_lesions", integer=True, verbose_name="Gd-enhancing lesions"
+        MRI_RANGES, "gd_enhancing_lesions", integer=True, verbose_name=_("Gd-enhancing lesions")
     )
     brain_parenchymal_fraction = measurement(
-        MRI_RANGES, "brain_parenchymal_fraction", verbose_name="BPF"
+        MRI_RANGES, "brain_parenchymal_fraction", verbose_name=_("BPF")
     )
-    grey_matter_fraction = measurement(MRI_RANGES, "grey_matter_fraction", verbose_name="GMF")
-    white_matter_fraction = measurement(MRI_RANGES, "white_matter_fraction", verbose_name="WMF")
+    grey_matter_fraction = measurement(MRI_RANGES, "grey_matter_fraction", verbose_name=_("GMF"))
+    white_matter_fraction = measurement(MRI_RANGES, "white_matter_fraction", verbose_name=_("WMF"))
     quality_flags = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

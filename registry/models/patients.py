@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry import rules
@@ -14,9 +15,9 @@ MIN_BIRTH_YEAR = rules.MIN_BIRTH_YEAR
 
 
 class Sex(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-    DIVERSE = "X", "Diverse / not stated"
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    DIVERSE = "X", _("Diverse / not stated")
 
 
 class Patient(models.Model):

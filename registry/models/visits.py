@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry import rules
@@ -37,17 +38,17 @@ def validate_edss(value) -> None:
 
 
 class Course(models.TextChoices):
-    CIS = "CIS", "Clinically isolated syndrome"
-    RRMS = "RRMS", "Relapsing-remitting"
-    SPMS = "SPMS", "Secondary progressive"
-    PPMS = "PPMS", "Primary progressive"
+    CIS = "CIS", _("Clinically isolated syndrome")
+    RRMS = "RRMS", _("Relapsing-remitting")
+    SPMS = "SPMS", _("Secondary progressive")
+    PPMS = "PPMS", _("Primary progressive")
 
 
 class WalkingAid(models.TextChoices):
-    NONE = "none", "None"
-    UNILATERAL = "unilateral", "Unilateral (cane, crutch)"
-    BILATERAL = "bilateral", "Bilateral"
-    WHEELCHAIR = "wheelchair", "Wheelchair"
+    NONE = "none", _("None")
+    UNILATERAL = "unilateral", _("Unilateral (cane, crutch)")
+    BILATERAL = "bilateral", _("Bilateral")
+    WHEELCHAIR = "wheelchair", _("Wheelchair")
 
 
 class Visit(models.Model):
@@ -73,10 +74,10 @@ class Visit(models.Model):
         help_text="Expanded Disability Status Scale: 0, 1.0, 1.5 … 9.5, 10.",
     )
     msws12 = measurement(
-        VISIT_RANGES, "msws12", verbose_name="MSWS-12", help_text="Transformed score."
+        VISIT_RANGES, "msws12", verbose_name=_("MSWS-12"), help_text="Transformed score."
     )
     t25fw_s = measurement(
-        VISIT_RANGES, "t25fw_s", verbose_name="T25FW (s)", help_text="Mean of two trials."
+        VISIT_RANGES, "t25fw_s", verbose_name=_("T25FW (s)"), help_text="Mean of two trials."
     )
     walking_aid = models.CharField(
         max_length=10,

@@ -12,7 +12,7 @@
   // listed in the table beside the plot).
   function drawPca(el, pca) {
     var traces = pca.series.map(function (s) {
-      return { x: s.x, y: s.y, text: s.text, name: s.name, mode: "markers", type: "scattergl",
+      return { x: s.x, y: s.y, text: s.text, name: s.name, mode: "markers", type: "scatter",
                marker: { size: 5, opacity: 0.7 }, hovertemplate: "%{text}<extra>%{fullData.name}</extra>" };
     });
     var scale = pca.loading_scale || 1, annotations = [];
