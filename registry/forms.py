@@ -35,6 +35,14 @@ class PatientForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["patient_id", "center", "sex", "birth_year", "onset_year", "diagnosis_date"]
+        labels = {
+            "patient_id": _("Pseudonym"),
+            "center": _("Centre"),
+            "sex": _("Sex"),
+            "birth_year": _("Birth year"),
+            "onset_year": _("Onset year"),
+            "diagnosis_date": _("Diagnosis date"),
+        }
         widgets = {"diagnosis_date": DATE}
 
     def __init__(self, *args, user, **kwargs):
@@ -48,6 +56,11 @@ class VisitForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = Visit
         fields = ["visit_date", "disease_course", "edss", "msws12", "t25fw_s", "walking_aid"]
+        labels = {
+            "visit_date": _("Visit date"),
+            "disease_course": _("Disease course"),
+            "walking_aid": _("Walking aid"),
+        }
         widgets = {"visit_date": DATE}
 
     def clean_visit_date(self):
@@ -78,6 +91,11 @@ class GaitForm(LabelledErrors, forms.ModelForm):
     class Meta:
         model = GaitSession
         fields = ["condition", "device", "software_version", *GAIT_FIELDS]
+        labels = {
+            "condition": _("Condition"),
+            "device": _("Device"),
+            "software_version": _("Software version"),
+        }
 
 
 class BaseGaitFormSet(BaseInlineFormSet):
@@ -122,6 +140,7 @@ class MriForm(LabelledErrors, forms.ModelForm):
             "grey_matter_fraction",
             "white_matter_fraction",
         ]
+        labels = {"scan_date": _("Scan date"), "software": _("Software")}
         widgets = {"scan_date": DATE}
 
     def __init__(self, *args, **kwargs):

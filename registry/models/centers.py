@@ -87,4 +87,6 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return str(_("Administrator (all centres)")) if self.is_superuser else self.get_role_display()
+        if self.is_superuser:
+            return str(_("Administrator (all centres)"))
+        return self.get_role_display()

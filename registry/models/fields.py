@@ -41,7 +41,7 @@ class RangeValidator:
             return
         if not (self.low <= value <= self.high):
             raise ValidationError(
-                "%(field)s = %(value)s is outside the allowed range %(range)s.",
+                gettext_lazy("%(field)s = %(value)s is outside the allowed range %(range)s."),
                 code="out_of_range",
                 params={
                     "field": self.field,

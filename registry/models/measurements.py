@@ -74,7 +74,7 @@ class GaitSession(models.Model):
         error_messages=choice_errors("condition", Condition.values),
     )
     device = models.CharField(
-        max_length=64, blank=True, help_text="e.g. GAITRite", validators=[no_formula]
+        max_length=64, blank=True, help_text=_("e.g. GAITRite"), validators=[no_formula]
     )
     software_version = models.CharField(max_length=32, blank=True, validators=[no_formula])
     velocity_m_s = _gait_field("velocity_m_s", _("velocity (m/s)"))
@@ -134,7 +134,7 @@ class MriScan(models.Model):
     scan_date = models.DateField()
     field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name=_("field (T)"))
     software = models.CharField(
-        max_length=64, blank=True, help_text="Segmentation software.", validators=[no_formula]
+        max_length=64, blank=True, help_text=_("Segmentation software."), validators=[no_formula]
     )
     t2_lesion_volume_ml = measurement(
         MRI_RANGES, "t2_lesion_volume_ml", verbose_name=_("T2 lesion volume (ml)")

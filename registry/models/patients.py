@@ -36,7 +36,7 @@ class Patient(models.Model):
                 "characters of A-Z a-z 0-9 _ -.",
             )
         ],
-        help_text="Pseudonym: 3–32 characters of A-Z a-z 0-9 _ -.",
+        help_text=_("Pseudonym: 3–32 characters of A-Z a-z 0-9 _ -."),
     )
     center = models.ForeignKey(
         Center, on_delete=models.PROTECT, related_name="patients", verbose_name="centre"
@@ -44,9 +44,9 @@ class Patient(models.Model):
     sex = models.CharField(
         max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
     )
-    birth_year = models.IntegerField(help_text="Year only, on purpose.")
+    birth_year = models.IntegerField(help_text=_("Year only, on purpose."))
     onset_year = models.IntegerField(
-        null=True, blank=True, help_text="Year of first MS symptoms; birth year … current year."
+        null=True, blank=True, help_text=_("Year of first MS symptoms; birth year … current year.")
     )
     diagnosis_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -71,13 +71,13 @@ class Visit(models.Model):
         null=True,
         blank=True,
         validators=[validate_edss],
-        help_text="Expanded Disability Status Scale: 0, 1.0, 1.5 … 9.5, 10.",
+        help_text=_("Expanded Disability Status Scale: 0, 1.0, 1.5 … 9.5, 10."),
     )
     msws12 = measurement(
-        VISIT_RANGES, "msws12", verbose_name=_("MSWS-12"), help_text="Transformed score."
+        VISIT_RANGES, "msws12", verbose_name=_("MSWS-12"), help_text=_("Transformed score.")
     )
     t25fw_s = measurement(
-        VISIT_RANGES, "t25fw_s", verbose_name=_("T25FW (s)"), help_text="Mean of two trials."
+        VISIT_RANGES, "t25fw_s", verbose_name=_("T25FW (s)"), help_text=_("Mean of two trials.")
     )
     walking_aid = models.CharField(
         max_length=10,

@@ -55,3 +55,15 @@ def test_the_login_page_offers_the_switcher_and_speaks_german(client):
     html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert 'name="language" value="de"' in html and 'name="language" value="en"' in html
     assert "Melden Sie sich mit Ihrem Registerkonto an." in html
+
+
+def test_statistics_use_the_decimal_mark_of_the_language():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load numbers %}{{ x|sig }} {{ p|pvalue }}")
+    context = Context({"x": 0.04321, "p": 0.0123})
+    with translation.override("en"):
+        assert template.render(context) == "0.0432 0.012"
+    with translation.override("de"):
+        assert template.render(context) == "0,0432 0,012"
