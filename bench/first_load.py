@@ -52,6 +52,9 @@ def _env(database_url: str, static_root: Path) -> dict:
         STATIC_ROOT=str(static_root),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_COOKIES="0",
+        # Plain http on loopback: no redirect to https, no HSTS.
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
         RECLUSTER_AFTER_IMPORT="0",
         CELERY_TASK_ALWAYS_EAGER="1",
     )

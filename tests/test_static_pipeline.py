@@ -71,10 +71,10 @@ import django
 django.setup()
 from django.test import Client
 client = Client()
-page = client.get("/accounts/login/")
+page = client.get("/accounts/login/", secure=True)
 import re
 css = re.search(r"/static/css/registry\\.[0-9a-f]{12}\\.css", page.content.decode()).group(0)
-asset = client.get(css, HTTP_ACCEPT_ENCODING="br, gzip")
+asset = client.get(css, secure=True, HTTP_ACCEPT_ENCODING="br, gzip")
 print(page.status_code, css, asset.status_code, asset.get("Content-Encoding"),
       asset.get("Cache-Control"), sep="|")
 """
