@@ -31,8 +31,14 @@ SEQUENTIAL_P95_MS = 100
 CONCURRENT_P95_MS = 300
 
 
+# The same key in this process (which creates the session) and in gunicorn (which
+# reads it): sessions are signed with it.
+BENCH_SECRET_KEY = "bench-only-" + "x" * 40
+
+
 def _setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SECRET_KEY"] = BENCH_SECRET_KEY
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -123,9 +129,10 @@ def _start_gunicorn(port: int, url: str) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+        "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": static,
     }
     subprocess.run(
@@ -192,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     admin_user, _ = _users()
     pages = [p for p in _pages() if args.only in p]
     queries = _query_counts(pages, admin_user)
+    print(f"query counts of {len(pages)} pages done", flush=True)
     cookie = _session_for(admin_user)
     base = f"http://127.0.0.1:{args.port}"
     server = _start_gunicorn(args.port, url)
@@ -207,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                 ms, ok = _get(warm, base, page)
                 sequential[page].append(ms)
                 errors[page] += not ok
+            s50, s95, s99 = _percentiles(sequential[page])
+            print(f"sequential {page}: {s50:.0f} / {s95:.0f} / {s99:.0f} ms", flush=True)
         concurrent = {page: [] for page in pages}
         lock = threading.Lock()
 
