@@ -324,6 +324,9 @@ def assignments_write(frame: pd.DataFrame) -> None:
             cursor.copy_expert(
                 f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buffer
             )
+            # Fresh statistics for the planner, committed with the rows: without them it
+            # takes a new run's labels for a handful and picks nested loops over them.
+            cursor.execute(f"ANALYZE {table}")
         return
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     PhenotypeAssignment.objects.bulk_create(
