@@ -22,7 +22,7 @@ import uuid
 
 from django.apps import apps
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
 from registry.models.jobs import LeasedJob
@@ -127,19 +127,23 @@ def leases_fail_expired(model: type[LeasedJob], *, message: str) -> list:
     expired = model.objects.filter(status=model.RUNNING, lease_expires_at__lt=now)
     failed = []
     for pk in list(expired.values_list("pk", flat=True)):
-        # Conditional again: a heartbeat or the fence may have renewed it meanwhile.
-        done = model.objects.filter(
-            pk=pk, status=model.RUNNING, lease_expires_at__lt=timezone.now()
-        ).update(
-            status=model.FAILED,
-            finished_at=timezone.now(),
-            lease_token="",
-            **{model.failure_field: message},
-        )
+        # Conditional again: a heartbeat or the fence may have renewed it meanwhile. The
+        # clean-up runs before the commit, so nobody sees the job failed while its files
+        # are still on disk.
+        with transaction.atomic():
+            done = model.objects.filter(
+                pk=pk, status=model.RUNNING, lease_expires_at__lt=timezone.now()
+            ).update(
+                status=model.FAILED,
+                finished_at=timezone.now(),
+                lease_token="",
+                **{model.failure_field: message},
+            )
+            if done:
+                model.lease_lost(pk)
         if done:
             log.warning("%s %s lost its worker: failed", model.__name__, pk)
             failed.append(pk)
-            model.lease_lost(pk)
     return failed
 
 

@@ -269,3 +269,14 @@ def worker_process(clean_broker, tmp_path):
     yield start
     for worker in started:
         worker.kill()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in German leaves German active in this thread (LocaleMiddleware sets it
+    per request); the next test starts in the registry's default language again."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -113,3 +113,14 @@ def test_an_import_failed_as_lost_commits_nothing(tmp_path, clinician):
             before_commit=lambda: leases.lease_fence(ImportJob, job.pk, token),
         )
     assert not Patient.objects.filter(patient_id="SYN-L1").exists()
+
+
+def test_a_lost_job_is_explained_in_the_registry_language_whoever_sweeps_it():
+    from django.utils import translation
+
+    from analytics.models import ClusteringRun
+    from registry.models import ImportJob
+
+    with translation.override("de"):
+        assert "no heartbeat" in ImportJob.lost_message()
+        assert "no heartbeat" in ClusteringRun.lost_message()
