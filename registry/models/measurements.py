@@ -68,15 +68,22 @@ class GaitSession(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="gait_sessions")
     condition = models.CharField(
+        _("condition"),
         max_length=12,
         choices=Condition.choices,
         default=Condition.COMFORTABLE,
         error_messages=choice_errors("condition", Condition.values),
     )
     device = models.CharField(
-        max_length=64, blank=True, help_text=_("e.g. GAITRite"), validators=[no_formula]
+        _("device"),
+        max_length=64,
+        blank=True,
+        help_text=_("e.g. GAITRite"),
+        validators=[no_formula],
     )
-    software_version = models.CharField(max_length=32, blank=True, validators=[no_formula])
+    software_version = models.CharField(
+        _("software version"), max_length=32, blank=True, validators=[no_formula]
+    )
     velocity_m_s = _gait_field("velocity_m_s", _("velocity (m/s)"))
     cadence_steps_min = _gait_field("cadence_steps_min", _("cadence (steps/min)"))
     step_length_m = _gait_field("step_length_m", _("step length (m)"))
@@ -131,10 +138,14 @@ class MriScan(models.Model):
     gait visit with the nearest scan inside a window."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mri_scans")
-    scan_date = models.DateField()
+    scan_date = models.DateField(_("scan date"))
     field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name=_("field (T)"))
     software = models.CharField(
-        max_length=64, blank=True, help_text=_("Segmentation software."), validators=[no_formula]
+        _("software"),
+        max_length=64,
+        blank=True,
+        help_text=_("Segmentation software."),
+        validators=[no_formula],
     )
     t2_lesion_volume_ml = measurement(
         MRI_RANGES, "t2_lesion_volume_ml", verbose_name=_("T2 lesion volume (ml)")

@@ -27,6 +27,7 @@ class Patient(models.Model):
     Sex = Sex
 
     patient_id = models.CharField(
+        _("patient id"),
         max_length=32,
         unique=True,
         validators=[
@@ -42,13 +43,16 @@ class Patient(models.Model):
         Center, on_delete=models.PROTECT, related_name="patients", verbose_name="centre"
     )
     sex = models.CharField(
-        max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
+        _("sex"), max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
     )
-    birth_year = models.IntegerField(help_text=_("Year only, on purpose."))
+    birth_year = models.IntegerField(_("birth year"), help_text=_("Year only, on purpose."))
     onset_year = models.IntegerField(
-        null=True, blank=True, help_text=_("Year of first MS symptoms; birth year … current year.")
+        _("onset year"),
+        null=True,
+        blank=True,
+        help_text=_("Year of first MS symptoms; birth year … current year."),
     )
-    diagnosis_date = models.DateField(null=True, blank=True)
+    diagnosis_date = models.DateField(_("diagnosis date"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

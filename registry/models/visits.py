@@ -60,8 +60,9 @@ class Visit(models.Model):
     PROGRESSIVE = (Course.SPMS, Course.PPMS)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
-    visit_date = models.DateField()
+    visit_date = models.DateField(_("visit date"))
     disease_course = models.CharField(
+        _("disease course"),
         max_length=4,
         choices=Course.choices,
         error_messages=choice_errors("disease_course", Course.values),
@@ -80,6 +81,7 @@ class Visit(models.Model):
         VISIT_RANGES, "t25fw_s", verbose_name=_("T25FW (s)"), help_text=_("Mean of two trials.")
     )
     walking_aid = models.CharField(
+        _("walking aid"),
         max_length=10,
         choices=WalkingAid.choices,
         null=True,
