@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -27,7 +28,11 @@ class EstimatedCountPaginator(Paginator):
         database = getattr(queryset, "db", None)
         if database is None or connections[database].vendor != "postgresql":
             return super().count
-        sql, params = queryset.order_by().query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            # `.none()` or a filter that can match nothing (a user without centres).
+            return 0
         with connections[database].cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]

@@ -77,3 +77,11 @@ def test_api_lists_say_whether_their_count_is_estimated(client, on_postgres, mon
     monkeypatch.setattr(admin_paging, "EXACT_BELOW", 0)
     estimated = client.get("/api/v1/gait-sessions/").json()
     assert estimated["count_is_estimate"] is True and len(estimated["results"]) == 3
+
+
+def test_a_list_that_can_match_nothing_counts_zero(client, on_postgres):
+    assert EstimatedCountPaginator(GaitSession.objects.none(), 50).count == 0
+    # A signed-in user without centres reads empty lists, not a server error.
+    client.force_login(UserFactory(role=Role.CLINICIAN, centers=[]))
+    response = client.get("/api/v1/patients/")
+    assert response.status_code == 200 and response.json()["count"] == 0
