@@ -118,7 +118,7 @@ def _queue(run_id: int) -> None:
 
 def clustering_runs_fail_lost() -> list[int]:
     """Fail runs whose worker stopped renewing their lease; the previous results stay."""
-    return leases.leases_fail_expired(ClusteringRun, message=ClusteringRun.lost_message())
+    return leases.leases_fail_expired(ClusteringRun)
 
 
 def _claim(run_id: int, worker: str) -> str:

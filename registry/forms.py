@@ -16,6 +16,17 @@ from registry.selectors import center_choices_for_writing
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _same_day_record(instance, date_field: str, day):
+    """Another record of the instance's patient on that day (the natural key a visit and a
+    scan share), or None: the form names the clash before the database refuses it."""
+    return (
+        type(instance)
+        .objects.filter(patient_id=instance.patient_id, **{date_field: day})
+        .exclude(pk=instance.pk)
+        .first()
+    )
+
+
 class LabelledErrors:
     """Error messages name fields by their label ("Birth year = 1850 …"), not by the
     column name the shared validators use."""
@@ -68,11 +79,7 @@ class VisitForm(LabelledErrors, forms.ModelForm):
         visit = self.instance
         if day is None:
             return day
-        other = (
-            Visit.objects.filter(patient_id=visit.patient_id, visit_date=day)
-            .exclude(pk=visit.pk)
-            .first()
-        )
+        other = _same_day_record(visit, "visit_date", day)
         if other is not None:
             raise forms.ValidationError(
                 format_html(
@@ -155,11 +162,7 @@ class MriForm(LabelledErrors, forms.ModelForm):
         scan = self.instance
         if day is None:
             return day
-        other = (
-            MriScan.objects.filter(patient_id=scan.patient_id, scan_date=day)
-            .exclude(pk=scan.pk)
-            .first()
-        )
+        other = _same_day_record(scan, "scan_date", day)
         if other is not None:
             raise forms.ValidationError(
                 format_html(

@@ -121,8 +121,10 @@ def leased_models() -> list[type[LeasedJob]]:
     return [m for m in apps.get_models() if issubclass(m, LeasedJob)]
 
 
-def leases_fail_expired(model: type[LeasedJob], *, message: str) -> list:
-    """Fail the running jobs of one kind whose lease has expired; returns their keys."""
+def leases_fail_expired(model: type[LeasedJob], *, message: str | None = None) -> list:
+    """Fail the running jobs of one kind whose lease has expired (saying why: the kind's
+    `lost_message` unless told otherwise); returns their keys."""
+    message = model.lost_message() if message is None else message
     now = timezone.now()
     expired = model.objects.filter(status=model.RUNNING, lease_expires_at__lt=now)
     failed = []
@@ -149,7 +151,4 @@ def leases_fail_expired(model: type[LeasedJob], *, message: str) -> list:
 
 def jobs_fail_lost() -> dict[str, int]:
     """The sweep: fail lost jobs of every kind. Returns how many per model."""
-    return {
-        m._meta.label: len(leases_fail_expired(m, message=m.lost_message()))
-        for m in leased_models()
-    }
+    return {m._meta.label: len(leases_fail_expired(m)) for m in leased_models()}

@@ -4,7 +4,6 @@ rows, and "current phenotypes" is a query for the latest succeeded run."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -188,13 +187,11 @@ class ClusteringRun(LeasedJob):
         return f"run {self.pk} ({self.status})"
 
     @classmethod
-    def lost_message(cls) -> str:
-        # Stored in the registry's language, whichever request or worker writes it.
-        with translation.override(settings.LANGUAGE_CODE):
-            return gettext(
-                "The worker stopped during the run (no heartbeat for %(seconds)s s); the previous "
-                "phenotypes stay current."
-            ) % {"seconds": settings.JOB_LEASE_SECONDS}
+    def lost_text(cls) -> str:
+        return gettext(
+            "The worker stopped during the run (no heartbeat for %(seconds)s s); the previous "
+            "phenotypes stay current."
+        ) % {"seconds": settings.JOB_LEASE_SECONDS}
 
     @property
     def duration_s(self) -> float | None:

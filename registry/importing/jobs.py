@@ -177,7 +177,7 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
     The import commits only if the job still holds its lease (`lease_fence`): a job that
     the sweep failed as lost meanwhile writes nothing."""
     started_inside_transaction = connection.in_atomic_block
-    leases.leases_fail_expired(ImportJob, message=ImportJob.lost_message())
+    leases.leases_fail_expired(ImportJob)
     token = leases.lease_claim(ImportJob, job_id, from_status=ImportStatus.QUEUED, worker=worker)
     if not token:
         return ImportJob.objects.filter(pk=job_id).first()

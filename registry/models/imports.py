@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -86,13 +86,11 @@ class ImportJob(LeasedJob):
         return f"import {str(self.id)[:8]} ({self.status})"
 
     @classmethod
-    def lost_message(cls) -> str:
-        # Stored in the registry's language, whichever request or worker writes it.
-        with translation.override(settings.LANGUAGE_CODE):
-            return gettext(
-                "The worker stopped during the import (no heartbeat for %(seconds)s s); nothing "
-                "was imported. Please upload the files again."
-            ) % {"seconds": settings.JOB_LEASE_SECONDS}
+    def lost_text(cls) -> str:
+        return gettext(
+            "The worker stopped during the import (no heartbeat for %(seconds)s s); nothing "
+            "was imported. Please upload the files again."
+        ) % {"seconds": settings.JOB_LEASE_SECONDS}
 
     @classmethod
     def lease_lost(cls, pk) -> None:

@@ -8,7 +8,9 @@ of the worker that held it (`registry.leases`).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 
 class LeasedJob(models.Model):
@@ -35,7 +37,14 @@ class LeasedJob(models.Model):
 
     @classmethod
     def lost_message(cls) -> str:
-        """Why a job whose lease expired was failed (stored in `failure_field`)."""
+        """Why a job whose lease expired was failed (stored in `failure_field`), in the
+        registry's language whichever request or worker process sweeps it."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return cls.lost_text()
+
+    @classmethod
+    def lost_text(cls) -> str:
+        """The kind's own explanation, translated into the active language."""
         raise NotImplementedError
 
     @classmethod
