@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics.engine import defaults
+from registry.models.fields import choice_check
 from registry.models.jobs import LeasedJob
 from registry.models.scoping import ScopedQuerySet
 from registry.rules import MRI_WINDOW_DAYS
@@ -147,34 +148,16 @@ class ClusteringRun(LeasedJob):
                 condition=Q(status=RunStatus.RUNNING),
                 name="analytics_clusteringrun_one_running",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=RunStatus.values),
-                name="analytics_clusteringrun_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(feature_set__in=FeatureSet.values),
-                name="analytics_clusteringrun_feature_set_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(visit_choice__in=VisitChoice.values),
-                name="analytics_clusteringrun_visit_choice_valid",
-            ),
+            choice_check("analytics_clusteringrun", "status", RunStatus.values),
+            choice_check("analytics_clusteringrun", "feature_set", FeatureSet.values),
+            choice_check("analytics_clusteringrun", "visit_choice", VisitChoice.values),
             models.CheckConstraint(
                 condition=Q(k_requested__isnull=True) | Q(k_requested__gte=2, k_requested__lte=8),
                 name="analytics_clusteringrun_k_requested_range",
             ),
-            models.CheckConstraint(
-                condition=Q(k_scan__in=KScan.values),
-                name="analytics_clusteringrun_k_scan_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(trigger__in=Trigger.values),
-                name="analytics_clusteringrun_trigger_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(missing__in=Missing.values),
-                name="analytics_clusteringrun_missing_valid",
-            ),
+            choice_check("analytics_clusteringrun", "k_scan", KScan.values),
+            choice_check("analytics_clusteringrun", "trigger", Trigger.values),
+            choice_check("analytics_clusteringrun", "missing", Missing.values),
             # k = auto is chosen by the scan, so it cannot skip it.
             models.CheckConstraint(
                 condition=~Q(k_scan="skip") | Q(k_requested__isnull=False),
@@ -310,10 +293,7 @@ class ComparisonResult(models.Model):
         ordering = ["run", "order"]
         constraints = [
             models.UniqueConstraint(fields=["run", "variable"], name="analytics_comparison_var"),
-            models.CheckConstraint(
-                condition=Q(kind__in=ComparisonKind.values),
-                name="analytics_comparisonresult_kind_valid",
-            ),
+            choice_check("analytics_comparisonresult", "kind", ComparisonKind.values),
             # A described (clustering) variable is never part of the adjusted family.
             models.CheckConstraint(
                 condition=Q(inferential=True) | Q(p_adjusted__isnull=True, p_value__isnull=True),
