@@ -49,7 +49,7 @@ bench: venv
 ## the new entries in locale/de/LC_MESSAGES/django.po, then run it again to compile.
 ## The compiled .mo is committed, so `make run` speaks German without gettext installed.
 messages: venv
-	$(PY) manage.py makemessages -l de --no-location --no-obsolete \
+	$(PY) manage.py makemessages -l de --no-location --no-obsolete --no-wrap \
 		--ignore='.venv/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='var/*' \
 		--ignore='bench/*' --ignore='artifacts/*'
 	$(PY) manage.py compilemessages -l de --ignore='.venv/*'

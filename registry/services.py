@@ -8,8 +8,11 @@ the record's rules (field ranges, cross-field rules, constraints: `full_clean`),
 the audit history under the acting user, and tells the analysis which visits changed
 (`registry.signals.visits_changed`, the provisional-phenotype hook).
 
-The bulk importer writes through `registry.importing` with the same rules and the same
-access decision (`access.import_scope`), one statement per file instead of per row.
+Files are imported through `records_import`, the one door of the bulk importer (the
+upload page's worker and `import_registry` call it): it takes the importer's scope from
+`access.import_scope`, and `registry.importing` checks every row with the same rules,
+writes the audit history under the importing user and tells the analysis what changed,
+one statement per file instead of per row.
 """
 
 from __future__ import annotations
@@ -252,6 +255,30 @@ def flag_acknowledgement_withdraw(*, user, acknowledgement: FlagAcknowledgement)
     access.require_edit(user, access.owning_center_id(acknowledgement))
     acknowledgement._history_user = user
     acknowledgement.delete()
+
+
+# --- Bulk import ----------------------------------------------------------------------------
+
+
+def records_import(*, user, paths, dry_run: bool = False, only_center: str | None = None, **run):
+    """Validate and import interchange files (all or nothing) as `user`.
+
+    `user` None is the operator's command without --user: every centre, new ones
+    included. Otherwise the scope is `access.import_scope(user)` (PermissionError for a
+    read-only role), narrowed to `only_center` if given (PermissionError if that centre
+    is outside it). `run` passes progress, error streaming and the job's lease fence on
+    to `registry.importing.service.registry_import`; returns its `ImportReport`."""
+    from registry.importing.service import registry_import
+
+    allowed = access.import_scope(user) if user is not None else None
+    if only_center is not None:
+        if allowed is not None and only_center not in allowed:
+            raise PermissionError(
+                _("%(user)r may not import into centre %(center)r")
+                % {"user": user.get_username(), "center": only_center}
+            )
+        allowed = {only_center}
+    return registry_import(paths=paths, dry_run=dry_run, allowed_centers=allowed, user=user, **run)
 
 
 # --- Any clinical record (the admin's generic save and delete) --------------------------

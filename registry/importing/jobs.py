@@ -1,5 +1,5 @@
 """Imports from the upload page: the uploaded files wait in a private folder per job
-until a worker runs `registry_import` on them; the job row carries the progress and the
+until a worker runs `services.records_import` on them; the job row carries the progress and the
 outcome, and an error report (file, line, column, message) is kept beside it.
 
 The uploaded data files are deleted as soon as the run ends, however it ends: patient
@@ -32,9 +32,9 @@ from registry.importing.service import (
     ImportReport,
     RowError,
     interchange_order,
-    registry_import,
 )
 from registry.models import ImportJob, ImportStatus
+from registry.services import records_import
 from registry.spreadsheets import spreadsheet_safe
 
 log = logging.getLogger(__name__)
@@ -186,11 +186,10 @@ def import_job_run(*, job_id, worker: str = "") -> ImportJob | None:
     keep = False
     with leases.Heartbeat(ImportJob, job.pk, token), _ErrorReport(error_report_path(job)) as sink:
         try:
-            report = registry_import(
+            report = records_import(
+                user=job.user,
                 paths=[job_directory(job.pk) / UPLOADS],
                 dry_run=job.dry_run,
-                allowed_centers=import_scope(job.user),
-                user=job.user,
                 progress=progress,
                 before_commit=lambda: leases.lease_fence(ImportJob, job.pk, token),
                 error_sink=sink,

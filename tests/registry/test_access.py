@@ -152,3 +152,22 @@ def _request_for(client):
     request = RequestFactory().get("/")
     request.user = User.objects.get(pk=client.session["_auth_user_id"])
     return request
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [(Role.CLINICIAN, True), (Role.ADMIN, True), (Role.RESEARCHER, False)]
+)
+def test_the_import_menu_entry_follows_the_import_decision(client, two_centres, role, shown):
+    a, _ = two_centres
+    client.force_login(UserFactory(role=role, centers=[a]))
+    page = client.get(reverse("home")).content.decode()
+    assert (reverse("import-list") in page) is shown
+
+
+def test_the_import_menu_entry_asks_access_and_nothing_else(client, two_centres, monkeypatch):
+    from registry import access
+
+    a, _ = two_centres
+    client.force_login(UserFactory(role=Role.CLINICIAN, centers=[a]))
+    monkeypatch.setattr(access, "can_import", lambda user: False)
+    assert reverse("import-list") not in client.get(reverse("home")).content.decode()

@@ -191,7 +191,7 @@ def test_an_unexpected_error_fails_the_job_with_a_message_and_deletes_the_upload
     def broken(**kwargs):
         raise RuntimeError("synthetic disk failure")
 
-    monkeypatch.setattr(jobs, "registry_import", broken)
+    monkeypatch.setattr(jobs, "records_import", broken)
     job = jobs.import_job_create(user=clinician, files=as_uploads(GOOD))
     assert files_left(root) == ["gait.csv", "patients.csv", "visits.csv"]
     done = jobs.import_job_run(job_id=job.pk)
@@ -243,7 +243,7 @@ def test_progress_is_visible_outside_while_the_import_is_still_writing(
     monkeypatch.setattr(tasks.import_files, "delay", lambda **kwargs: None)
     job = jobs.import_job_create(user=user, files=as_uploads(GOOD))
     seen = []
-    real_import = jobs.registry_import
+    real_import = jobs.records_import
 
     def outside_view() -> tuple:
         # A connection of its own, like the web process reading the status page.
@@ -269,7 +269,7 @@ def test_progress_is_visible_outside_while_the_import_is_still_writing(
 
         return real_import(**{**kwargs, "progress": progress})
 
-    monkeypatch.setattr(jobs, "registry_import", observed)
+    monkeypatch.setattr(jobs, "records_import", observed)
     done = jobs.import_job_run(job_id=job.pk)
     assert done.status == ImportJob.Status.SUCCEEDED
     writing = [(written, read) for written, read in seen if written[0] == "writing"]

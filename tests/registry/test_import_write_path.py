@@ -144,3 +144,28 @@ def test_the_command_names_the_importer_in_the_audit_trail(tmp_path, good_files,
         call_command(
             "import_registry", str(tmp_path), "--user", researcher.username, stdout=StringIO()
         )
+
+
+def test_the_command_and_the_upload_worker_share_one_import_door(tmp_path, good_files, write_files):
+    """`services.records_import` takes the scope from `access.import_scope`: a centre
+    outside the user's reach is refused by name, before any row is read."""
+    from registry.services import records_import
+
+    mine, other = CenterFactory(code="TST-IMP"), CenterFactory(code="TST-OTH")
+    clinician = UserFactory(role=Role.CLINICIAN, centers=[mine])
+    folder = write_files(tmp_path, {k: v for k, v in good_files.items() if k != "centers.csv"})
+    with pytest.raises(CommandError, match=r"--center = 'TST-OTH': .* may not import into"):
+        call_command(
+            "import_registry",
+            str(folder),
+            "--user",
+            clinician.username,
+            "--center",
+            other.code,
+            stdout=StringIO(),
+        )
+    with pytest.raises(PermissionError, match="may not import into centre 'TST-OTH'"):
+        records_import(user=clinician, paths=[folder], only_center=other.code)
+    assert not Visit.objects.exists()
+    report = records_import(user=clinician, paths=[folder], only_center=mine.code, dry_run=True)
+    assert report.ok and report.dry_run
