@@ -101,12 +101,20 @@ class Heartbeat:
         self._stop.set()
         self._thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 30)
 
+    def _taken_over(self) -> bool:
+        """Is the job still running without this lease, or failed (the sweep)?"""
+        status = self.model.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        return status in (self.model.RUNNING, self.model.FAILED)
+
     def _beat(self) -> None:
         try:
             while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
                 try:
                     if not lease_renew(self.model, self.pk, self.token):
-                        log.warning("lease of %s %s is gone", self.model.__name__, self.pk)
+                        # The job finishing (which ends its lease) can meet a beat; only
+                        # a lease ended by somebody else is worth a warning.
+                        if not self._stop.is_set() and self._taken_over():
+                            log.warning("lease of %s %s is gone", self.model.__name__, self.pk)
                         return
                 except Exception:
                     # The job's own transaction may hold the database (SQLite) or it may

@@ -99,6 +99,24 @@ def test_the_heartbeat_renews_the_lease_while_the_job_runs(settings):
     assert run.heartbeat_at > run.started_at + datetime.timedelta(seconds=1)
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("ending", "warned"), [("succeeded", False), ("failed", True)])
+def test_the_heartbeat_warns_only_when_somebody_else_ended_the_lease(
+    settings, caplog, ending, warned
+):
+    """A job that finishes normally meets its own beat without a warning in the log; a
+    job failed by the sweep under a live process is worth one."""
+    settings.JOB_HEARTBEAT_SECONDS = 0.05
+    run = ClusteringRun.objects.create(trigger="schedule")
+    token = leases.lease_claim(ClusteringRun, run.pk, from_status="pending", worker="w")
+    beat = leases.Heartbeat(ClusteringRun, run.pk, token)
+    with caplog.at_level("WARNING", logger="registry.leases"), beat:
+        ClusteringRun.objects.filter(pk=run.pk).update(status=ending, lease_token="")
+        beat._thread.join(timeout=5)  # the beat ends by itself once the lease is gone
+    assert not beat._thread.is_alive()
+    assert ("is gone" in caplog.text) is warned
+
+
 def test_an_import_failed_as_lost_commits_nothing(tmp_path, clinician):
     job = ImportJob.objects.create(user=clinician, file_names=["patients.csv"])
     token = leases.lease_claim(ImportJob, job.pk, from_status="queued", worker="w")
