@@ -18,8 +18,13 @@ if TYPE_CHECKING:
 
 
 def fingerprint(frame: pd.DataFrame, feature_columns: list[str]) -> str:
-    """sha256 of the rows as canonical CSV lines (keys, features, comparison variables),
-    sorted, so it changes with any value and never with row order or the index.
+    """sha256 of the rows (keys, features, comparison variables) in a canonical order, so
+    it changes with any value and never with row order or the index.
+
+    Every column becomes a canonical array (numbers as float64 with one NaN and no
+    negative zero; anything else as text, missing as its own marker), the rows are
+    sorted on all of them, and the bytes of the sorted arrays are hashed: no per-row
+    Python, no text rendering of numbers.
 
     Every input row counts, including those a complete-case run will drop: their
     number is part of the result."""
@@ -27,10 +32,65 @@ def fingerprint(frame: pd.DataFrame, feature_columns: list[str]) -> str:
     extra = [c for c in CONTINUOUS + CATEGORICAL if c in frame.columns]
     columns = list(dict.fromkeys(keys + list(feature_columns) + extra))
     columns = [c for c in columns if c in frame.columns]
-    text = frame[columns].to_csv(index=False, header=False, float_format="%.10g")
-    lines = sorted(text.splitlines())
-    payload = "\n".join([",".join(columns), *lines]).encode()
-    return hashlib.sha256(payload).hexdigest()
+    digest = hashlib.sha256()
+    digest.update(f"{len(frame)}|{','.join(columns)}".encode())
+    canonical = [_canonical(frame[name]) for name in columns]
+    order = _canonical_order([codes for codes, _ in canonical], n_keys=len(keys))
+    for name, (codes, labels) in zip(columns, canonical, strict=True):
+        digest.update(f"|{name}|".encode())
+        if labels is not None:
+            digest.update("\x1f".join(labels).encode())
+            digest.update(b"|")
+        digest.update(np.ascontiguousarray(codes[order]).tobytes())
+    return digest.hexdigest()
+
+
+def _canonical_order(arrays: list[np.ndarray], n_keys: int) -> np.ndarray:
+    """Row positions sorted on the key columns (the first n_keys arrays) when they tell
+    every row apart, else on every column: rows that still tie are identical, so their
+    order cannot change the bytes. np.lexsort sorts on its last key first."""
+    if not arrays:
+        return np.arange(0)
+    if n_keys:
+        order = np.lexsort(arrays[:n_keys][::-1])
+        keys = [a[order] for a in arrays[:n_keys]]
+        same = np.ones(max(len(order) - 1, 0), dtype=bool)
+        for key in keys:
+            same &= (key[1:] == key[:-1]) | (np.isnan(key[1:]) & np.isnan(key[:-1]))
+        if not same.any():
+            return order
+    return np.lexsort(arrays[::-1])
+
+
+_MISSING = "\x00"
+
+
+def _canonical(column: pd.Series) -> tuple[np.ndarray, list[str] | None]:
+    """(float64 array, None) for numbers, booleans and dates (days; NaN for every missing
+    value, +0.0 for -0.0); (integer codes, sorted distinct texts) for anything else,
+    missing values coded -1."""
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("date", "datetime64", "datetime"):
+        stamps = pd.to_datetime(column).to_numpy(dtype="datetime64[ns]")
+        values = np.where(np.isnat(stamps), np.nan, stamps.view("int64") / 86_400e9)
+        return values.astype("float64"), None
+    if kind in ("floating", "integer", "mixed-integer-float", "boolean", "empty"):
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = values + 0.0  # -0.0 + 0.0 == +0.0
+        values[np.isnan(values)] = np.nan
+        return values, None
+    try:
+        codes, labels = pd.factorize(column, sort=True, use_na_sentinel=True)
+        texts = [str(label) for label in labels]
+    except TypeError:  # values of several types: compare them as text
+        text = column.astype(object).where(column.notna(), _MISSING).astype(str)
+        codes, labels = pd.factorize(text, sort=True)
+        texts = [str(label) for label in labels]
+    if len(set(texts)) < len(texts):  # distinct values with one text (1 and "1")
+        text = column.astype(object).where(column.notna(), _MISSING).astype(str)
+        codes, labels = pd.factorize(text, sort=True)
+        texts = [str(label) for label in labels]
+    return codes.astype("float64"), texts
 
 
 def plain_json(value):
