@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -72,7 +73,7 @@ def read_frame(sql: str, params: list, columns: list[str], text=()) -> pd.DataFr
     PostgreSQL; fetchmany in chunks elsewhere); `text` columns stay strings."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
+            buffer = io.BytesIO()  # bytes straight to the CSV parser, no decoding in between
             statement = cursor.mogrify(sql, params).decode()
             cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
             buffer.seek(0)
@@ -98,12 +99,17 @@ def read_frame(sql: str, params: list, columns: list[str], text=()) -> pd.DataFr
 def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
     select = ", ".join(f"{expr} AS {name}" for name, expr in _GAIT_SELECT.items())
     ids, params = _ids_clause("v.patient_id", patient_ids)
-    # The count of every comfortable walk rides along (a window over the rows before
-    # one visit per patient is kept), so that the cohort's size needs no second query.
-    total = "COUNT(*) OVER () AS n_all"
     where = f"{_GAIT_FROM}{ids}"
+    # The count of every comfortable walk rides along as a scalar subquery (evaluated
+    # once), so that the cohort's size needs no second query and no window over every
+    # row before one visit per patient is kept.
+    counted = "registry_gaitsession g"
+    if patient_ids is not None:
+        counted += " JOIN registry_visit v ON v.id = g.visit_id"
+    total = f"(SELECT COUNT(*) FROM {counted} WHERE g.condition = %s{ids}) AS n_all"
+    params = [Condition.COMFORTABLE.value, *params, Condition.COMFORTABLE.value, *params]
     if visit_choice == "all":
-        return f"SELECT {select}, {total} {where}", [Condition.COMFORTABLE.value, *params]
+        return f"SELECT {select}, {total} {where}", params
     direction = "DESC" if visit_choice == "latest" else "ASC"
     if connection.vendor == "postgresql":
         sql = (
@@ -117,7 +123,7 @@ def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
             f"(PARTITION BY v.patient_id ORDER BY v.visit_date {direction}) AS rn {where}) "
             "WHERE rn = 1"
         )
-    return sql, [Condition.COMFORTABLE.value, *params]
+    return sql, params
 
 
 def gait_rows(*, visit_choice: str = "all", patient_ids=None) -> tuple[pd.DataFrame, int]:
@@ -150,20 +156,49 @@ def mri_rows(*, patient_ids=None) -> pd.DataFrame:
     return frame
 
 
+# Days fit in the low bits of one sortable int64 key per (patient, date).
+_DAY_BITS = 22
+_DAY_OFFSET = 1 << (_DAY_BITS - 1)
+
+
+def _day_keys(patient_pk: pd.Series, dates: pd.Series) -> np.ndarray:
+    days = dates.to_numpy(dtype="datetime64[D]").astype("int64") + _DAY_OFFSET
+    return (patient_pk.to_numpy(dtype="int64") << _DAY_BITS) | days
+
+
 def pair_nearest_mri(visits: pd.DataFrame, scans: pd.DataFrame, window_days: int) -> pd.DataFrame:
-    """Attach to each visit the patient's scan nearest in time within ±window_days."""
-    left = visits.sort_values("visit_date", kind="stable").reset_index(drop=True)
-    right = scans.dropna(subset=["scan_date"]).sort_values("scan_date", kind="stable")
-    right = right.rename(columns={"scan_date": "mri_scan_date"})
-    paired = pd.merge_asof(
-        left,
-        right,
-        left_on="visit_date",
-        right_on="mri_scan_date",
-        by="patient_pk",
-        direction="nearest",
-        tolerance=pd.Timedelta(days=window_days),
-    )
+    """Attach to each visit the patient's scan nearest in time within ±window_days (of
+    two equally near, the earlier one), keeping the visits' order.
+
+    One sorted int64 key per (patient, date) and a binary search per visit: the scans
+    just before and just after the visit date are the only candidates."""
+    scans = scans.dropna(subset=["scan_date"])
+    keys = _day_keys(scans["patient_pk"], scans["scan_date"])
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    wanted = _day_keys(visits["patient_pk"], visits["visit_date"])
+    after = np.searchsorted(keys, wanted, side="right")  # first scan later than the visit
+    n = len(keys)
+    far = np.iinfo("int64").max
+    # A sentinel past the end stands for "no scan on that side"; it belongs to no patient.
+    padded = np.append(keys, far)
+    before = np.where(after > 0, after - 1, n)  # the last scan on or before the visit date
+    patient = wanted >> _DAY_BITS
+    gap_before = np.where((padded[before] >> _DAY_BITS) == patient, wanted - padded[before], far)
+    gap_after = np.where((padded[after] >> _DAY_BITS) == patient, padded[after] - wanted, far)
+    use_before = gap_before <= gap_after
+    chosen = np.where(use_before, before, after)
+    gap = np.where(use_before, gap_before, gap_after)
+    found = gap <= window_days
+    rows = order[chosen[found]]
+    paired = visits.copy()
+    dates = np.full(len(visits), np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[found] = scans["scan_date"].to_numpy(dtype="datetime64[ns]")[rows]
+    paired["mri_scan_date"] = dates
+    for name in MRI_COLUMNS:
+        values = np.full(len(visits), np.nan)
+        values[found] = scans[name].to_numpy(dtype="float64")[rows]
+        paired[name] = values
     return paired
 
 

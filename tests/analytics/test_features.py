@@ -98,3 +98,21 @@ def test_each_patient_contributes_their_latest_visit_among_many_patients():
     cohort = cohort_frame()
     assert dict(zip(cohort.frame["patient_id"], cohort.frame["visit_id"], strict=True)) == latest
     assert cohort.n_visits_with_gait == 10
+
+
+def test_of_two_equally_near_scans_the_earlier_is_paired_and_the_window_edge_counts():
+    patient = PatientFactory(patient_id="SYN-TIE")
+    GaitSessionFactory(visit__patient=patient, visit__visit_date=D(2023, 5, 1))
+    GaitSessionFactory(visit__patient=patient, visit__visit_date=D(2020, 5, 1))
+    MriScanFactory(patient=patient, scan_date=D(2023, 4, 21), brain_parenchymal_fraction=0.81)
+    MriScanFactory(patient=patient, scan_date=D(2023, 5, 11), brain_parenchymal_fraction=0.79)
+    MriScanFactory(patient=patient, scan_date=D(2020, 5, 1) + datetime.timedelta(days=30))
+    # Another patient's scan on the visit day itself is never paired.
+    MriScanFactory(scan_date=D(2023, 5, 1))
+    frame = cohort_frame(visit_choice="all", mri_window_days=30).frame
+    by_date = {row["visit_date"]: row for row in frame.to_dict("records")}
+    assert by_date[D(2023, 5, 1)]["mri_scan_date"] == D(2023, 4, 21)
+    assert by_date[D(2023, 5, 1)]["brain_parenchymal_fraction"] == 0.81
+    assert by_date[D(2020, 5, 1)]["mri_scan_date"] == D(2020, 5, 31)
+    narrower = cohort_frame(visit_choice="all", mri_window_days=29).frame
+    assert pd.isna(narrower.set_index("visit_date").loc[D(2020, 5, 1), "mri_scan_date"])
