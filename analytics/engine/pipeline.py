@@ -186,8 +186,10 @@ def _run(frame: pd.DataFrame, *, config: PipelineConfig, previous: PreviousModel
         raise ValueError(
             f"{len(prep.z)} usable rows are too few to cluster with k up to {max(config.k_range)}"
         )
-    redundancy = collinearity(prep.z, features)
     lap("preprocess")
+    # A diagnostic of the feature set (one regression per feature), timed on its own.
+    redundancy = collinearity(prep.z, features)
+    lap("collinearity")
 
     pca = fit_pca(
         prep.z, features=features, variance=config.pca_variance, components=config.pca_components
