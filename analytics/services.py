@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import struct
 import time
 import traceback
 
@@ -277,21 +278,21 @@ def _publish(
     used = cohort.frame.loc[result.rows]
     scores = project(result.model, used) if len(used) else np.empty((0, 2))
     phenotype_pks = {stable_id: p.pk for stable_id, p in phenotypes.items()}
-    # Each patient's label at their latest analysed visit is their current phenotype.
-    by_date = used.sort_values(["patient_pk", "visit_date"], kind="stable")
-    latest = (~by_date["patient_pk"].duplicated(keep="last")).reindex(used.index)
+    patients = used["patient_pk"].to_numpy(dtype="int64")
     assignments_write(
         pd.DataFrame(
             {
                 "run_id": run.pk,
-                "phenotype_id": [phenotype_pks[label] for label in result.labels],
-                "patient_id": used["patient_pk"].to_numpy(dtype="int64"),
+                "phenotype_id": np.array(
+                    [phenotype_pks[label] for label in result.labels], dtype="int64"
+                ),
+                "patient_id": patients,
                 "visit_id": used["visit_id"].to_numpy(dtype="int64"),
                 "distance": np.asarray(result.distances, dtype="float64"),
                 "pc1": scores[:, 0] if scores.shape[1] > 0 else np.nan,
                 "pc2": scores[:, 1] if scores.shape[1] > 1 else np.nan,
                 "provisional": False,
-                "latest": latest.to_numpy(dtype=bool),
+                "latest": _latest_rows(used),
                 "created_at": timezone.now(),
             }
         )
@@ -306,8 +307,23 @@ def _publish(
         exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
         **fields,
     )
+    if connection.vendor == "postgresql":
+        # The deferred foreign-key checks of every new row run here rather than at
+        # commit, so that the publish timing includes them.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     timings["publish"] = round(time.perf_counter() - started, 3)
     ClusteringRun.objects.filter(pk=run.pk).update(timings=timings)
+
+
+def _latest_rows(used: pd.DataFrame) -> np.ndarray:
+    """Each patient's label at their latest analysed visit is their current phenotype:
+    True on that row, in the rows' order."""
+    patients = used["patient_pk"].to_numpy(dtype="int64")
+    if not pd.Series(patients).duplicated().any():  # one row per patient
+        return np.ones(len(used), dtype=bool)
+    by_date = used.sort_values(["patient_pk", "visit_date"], kind="stable")
+    return (~by_date["patient_pk"].duplicated(keep="last")).reindex(used.index).to_numpy(bool)
 
 
 def assignments_write(frame: pd.DataFrame) -> None:
@@ -316,14 +332,16 @@ def assignments_write(frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False, na_rep="")
-        buffer.seek(0)
         table = PhenotypeAssignment._meta.db_table
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)", buffer
-            )
+            if not _copy_binary(cursor, table, frame):
+                buffer = io.StringIO()
+                frame.to_csv(buffer, index=False, header=False, na_rep="")
+                buffer.seek(0)
+                cursor.copy_expert(
+                    f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)",
+                    buffer,
+                )
             # Fresh statistics for the planner, committed with the rows: without them it
             # takes a new run's labels for a handful and picks nested loops over them.
             cursor.execute(f"ANALYZE {table}")
@@ -332,6 +350,57 @@ def assignments_write(frame: pd.DataFrame) -> None:
     PhenotypeAssignment.objects.bulk_create(
         (PhenotypeAssignment(**row) for row in rows), batch_size=2000
     )
+
+
+# PostgreSQL's binary COPY: a signature, flags and header extension length, then per
+# row a field count and (length, big-endian value) per field, then -1.
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_COPY_TRAILER = struct.pack(">h", -1)
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-01
+
+
+def _copy_binary(cursor, table: str, frame: pd.DataFrame) -> bool:
+    """COPY the frame in PostgreSQL's binary format, built as one numpy record array
+    (no per-row Python, no number formatting): int64 to bigint, float64 to double
+    precision, bool to boolean, UTC timestamps to timestamptz. A float column that is
+    missing throughout is left out (NULL). False, and nothing written, for anything
+    else (a column with some missing values, another type)."""
+    columns, fields, values = [], [("n", ">i2")], []
+    for name in frame.columns:
+        column = frame[name]
+        kind = column.dtype.kind
+        if kind == "f" and column.isna().all():
+            continue
+        if kind == "f" and column.isna().any():
+            return False
+        if kind == "M":
+            stamps = column.dt.tz_convert("UTC") if column.dt.tz is not None else None
+            if stamps is None:
+                return False
+            micros = stamps.dt.tz_localize(None).to_numpy("datetime64[us]").astype("int64")
+            data, form = micros - _PG_EPOCH_US, ">i8"
+        elif kind in "iu":
+            data, form = column.to_numpy(dtype="int64"), ">i8"
+        elif kind == "f":
+            data, form = column.to_numpy(dtype="float64"), ">f8"
+        elif kind == "b":
+            data, form = column.to_numpy(dtype=bool), "?"
+        else:
+            return False
+        position = len(columns)
+        fields += [(f"size{position}", ">i4"), (f"value{position}", form)]
+        columns.append(name)
+        values.append((position, data, np.dtype(form).itemsize))
+    records = np.empty(len(frame), dtype=np.dtype(fields))
+    records["n"] = len(columns)
+    for position, data, size in values:
+        records[f"size{position}"] = size
+        records[f"value{position}"] = data
+    payload = io.BytesIO(_COPY_SIGNATURE + records.tobytes() + _COPY_TRAILER)
+    cursor.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)", payload
+    )
+    return True
 
 
 def visit_assign_provisional(*, visit_id: int) -> PhenotypeAssignment | None:

@@ -218,10 +218,18 @@ class AssignmentQuerySet(ScopedQuerySet):
 
 
 class PhenotypeAssignment(models.Model):
-    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="assignments")
+    # No index of their own on run and patient: the unique (run, visit) and the
+    # (patient, run) indexes lead with them, and every index is paid for by each
+    # published row.
+    run = models.ForeignKey(
+        ClusteringRun, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     phenotype = models.ForeignKey(Phenotype, on_delete=models.CASCADE, related_name="assignments")
     patient = models.ForeignKey(
-        "registry.Patient", on_delete=models.CASCADE, related_name="phenotype_assignments"
+        "registry.Patient",
+        on_delete=models.CASCADE,
+        related_name="phenotype_assignments",
+        db_index=False,
     )
     visit = models.ForeignKey(
         "registry.Visit", on_delete=models.CASCADE, related_name="phenotype_assignments"
