@@ -14,6 +14,7 @@ from analytics.models import (
     PhenotypeAssignment,
     RunStatus,
 )
+from analytics.phenotype_labels import phenotype_name
 from registry.flags import flags_shown, open_gait_flag_count
 from registry.models import Condition, GaitSession, MriScan, Patient, Visit
 from registry.rules import MRI_WINDOW_DAYS
@@ -252,7 +253,8 @@ def pca_points(*, run: ClusteringRun, user, limit: int | None = None) -> dict:
     longest = max(lengths.values(), default=0.0)
     return {
         "series": [
-            {"id": k, "name": f"{k} {names.get(k, '')}", **v} for k, v in sorted(series.items())
+            {"id": k, "name": f"{k} {phenotype_name(names.get(k, ''))}", **v}
+            for k, v in sorted(series.items())
         ],
         "total": total,
         "shown": len(points),
@@ -260,6 +262,7 @@ def pca_points(*, run: ClusteringRun, user, limit: int | None = None) -> dict:
         "loadings": loadings,
         "loading_scale": round(0.8 * reach / longest, 4) if longest and reach else 1.0,
         "labelled": sorted(lengths, key=lambda f: -lengths[f])[:LABELLED_LOADINGS],
+        "labels": {f: variable_label(f) for f in loadings},
         "explained": (run.pca.get("explained_variance") or [])[:2],
     }
 
@@ -270,7 +273,7 @@ def pca_loadings(*, run: ClusteringRun) -> list[dict]:
     for feature, values in (run.pca.get("loadings") or {}).items():
         pc1 = values[0] if values else None
         pc2 = values[1] if len(values) > 1 else None
-        rows.append({"feature": feature.replace("_", " "), "pc1": pc1, "pc2": pc2})
+        rows.append({"feature": variable_label(feature), "pc1": pc1, "pc2": pc2})
     return sorted(rows, key=lambda r: -((r["pc1"] or 0) ** 2 + (r["pc2"] or 0) ** 2))
 
 
@@ -279,8 +282,12 @@ def phenotype_profiles(*, run: ClusteringRun) -> dict:
     features = list(phenotypes[0].profile) if phenotypes else []
     return {
         "features": features,
+        "labels": {f: variable_label(f) for f in features},
         "series": [
-            {"name": f"{p.stable_id} {p.name}", "z": [p.profile[f] for f in features]}
+            {
+                "name": f"{p.stable_id} {phenotype_name(p.name)}",
+                "z": [p.profile[f] for f in features],
+            }
             for p in phenotypes
         ],
     }
@@ -289,7 +296,7 @@ def phenotype_profiles(*, run: ClusteringRun) -> dict:
 def profile_rows(*, profiles: dict) -> list[dict]:
     """The profile plot's numbers as table rows (one per feature), its text alternative."""
     return [
-        {"feature": feature, "values": [s["z"][i] for s in profiles["series"]]}
+        {"feature": profiles["labels"][feature], "values": [s["z"][i] for s in profiles["series"]]}
         for i, feature in enumerate(profiles["features"])
     ]
 
@@ -372,7 +379,8 @@ def transitions(*, run: ClusteringRun, user) -> dict:
         previous = (patient, stable_id)
     ids = list(run.phenotypes.order_by("stable_id").values_list("stable_id", "name"))
     matrix = [
-        {"from": f"{i} {name}", "cells": [counts.get((i, j), 0) for j, _ in ids]} for i, name in ids
+        {"from": f"{i} {phenotype_name(name)}", "cells": [counts.get((i, j), 0) for j, _ in ids]}
+        for i, name in ids
     ]
     return {"ids": ids, "matrix": matrix, "patients": len(patients_with_pairs)}
 

@@ -20,7 +20,7 @@
       var l = pca.loadings[f], x = l[0] * scale, y = (l[1] || 0) * scale;
       var labelled = pca.labelled.indexOf(f) >= 0;
       annotations.push({ x: x, y: y, ax: 0, ay: 0, axref: "x", ayref: "y", xref: "x", yref: "y",
-                         text: labelled ? f.replace(/_/g, " ") : "", showarrow: true, arrowhead: 2,
+                         text: labelled ? ((pca.labels || {})[f] || f.replace(/_/g, " ")) : "", showarrow: true, arrowhead: 2,
                          arrowcolor: labelled ? "#333" : "#999", xanchor: x >= 0 ? "left" : "right",
                          yanchor: y >= 0 ? "bottom" : "top",
                          font: { size: 11, color: "#222" }, bgcolor: "rgba(255,255,255,0.8)" });
@@ -49,7 +49,7 @@
   var profiles = data("profile-data");
   if (profiles && document.getElementById("profile-plot")) {
     var lines = profiles.series.map(function (s) {
-      return { x: profiles.features.map(function (f) { return f.replace(/_/g, " "); }), y: s.z, name: s.name,
+      return { x: profiles.features.map(function (f) { return (profiles.labels || {})[f] || f.replace(/_/g, " "); }), y: s.z, name: s.name,
                mode: "lines+markers", type: "scatter" };
     });
     Plotly.newPlot("profile-plot", lines, merge(layoutBase, {
