@@ -1,6 +1,8 @@
 """Run history in the admin: read-only results, and a rerun action for administrators."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from analytics import formatting
 from analytics.models import (
@@ -57,7 +59,7 @@ class ComparisonInline(ReadOnlyInline):
     readonly_fields = fields
 
     # The admin writes floats out in full (a p of 1e-159 as 160 digits): format them.
-    @admin.display(description="statistic")
+    @admin.display(description=_("statistic"))
     def statistic_shown(self, obj):
         return formatting.significant(obj.statistic, 4)
 
@@ -65,11 +67,11 @@ class ComparisonInline(ReadOnlyInline):
     def p_shown(self, obj):
         return formatting.p_value(obj.p_value)
 
-    @admin.display(description="adjusted p")
+    @admin.display(description=_("adjusted p"))
     def p_adjusted_shown(self, obj):
         return formatting.p_value(obj.p_adjusted)
 
-    @admin.display(description="effect size")
+    @admin.display(description=_("effect size"))
     def effect_size_shown(self, obj):
         if obj.effect_size is None:
             return "—"
@@ -98,18 +100,18 @@ class ClusteringRunAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name != "model"]
 
-    @admin.display(description="k requested")
+    @admin.display(description=_("k requested"))
     def k_label(self, obj):
         return obj.k_label
 
-    @admin.display(description="duration (s)")
+    @admin.display(description=_("duration (s)"))
     def duration(self, obj):
         return f"{obj.duration_s:.1f}" if obj.duration_s is not None else "—"
 
     def has_rerun_permission(self, request):
         return access.can_rerun(request.user)
 
-    @admin.action(description="Rerun now with the same parameters", permissions=["rerun"])
+    @admin.action(description=_("Rerun now with the same parameters"), permissions=["rerun"])
     def rerun(self, request, queryset):
         for old in queryset.order_by("id")[:1]:
             run = clustering_run_request(
@@ -130,11 +132,16 @@ class ClusteringRunAdmin(ReadOnlyAdmin):
                 self.message_user(request, run.error, messages.ERROR)
                 continue
             self.message_user(
-                request, f"Run {run.pk} queued (parameters of run {old.pk}).", messages.SUCCESS
+                request,
+                gettext("Run %(new)s queued (parameters of run %(old)s).")
+                % {"new": run.pk, "old": old.pk},
+                messages.SUCCESS,
             )
         if queryset.count() > 1:
             self.message_user(
-                request, "Only one run is queued at a time: the first selected.", messages.WARNING
+                request,
+                gettext("Only one run is queued at a time: the first selected."),
+                messages.WARNING,
             )
 
 

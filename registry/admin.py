@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -103,7 +104,7 @@ class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
             .annotate(n_patients=Count("patients"))
         )
 
-    @admin.display(description="patients", ordering="n_patients")
+    @admin.display(description=_("patients"), ordering="n_patients")
     def patient_count(self, obj):
         return obj.n_patients
 
@@ -143,7 +144,7 @@ class PatientAdmin(ScopedAdmin):
             )
         )
 
-    @admin.display(description="visits", ordering="n_visits")
+    @admin.display(description=_("visits"), ordering="n_visits")
     def visit_count(self, obj):
         return obj.n_visits or 0
 
@@ -180,30 +181,35 @@ class VisitAdmin(ScopedAdmin):
     )
     inlines = (GaitSessionInline,)
 
-    @admin.display(description="age at visit (years)")
+    @admin.display(description=_("age at visit (years)"))
     def age_years(self, obj):
         return obj.age_years if obj.pk else "—"
 
-    @admin.display(description="disease duration (years)")
+    @admin.display(description=_("disease duration (years)"))
     def disease_duration_years(self, obj):
         return obj.disease_duration_years if obj.pk else "—"
 
-    @admin.display(description="progressive", boolean=True)
+    @admin.display(description=_("progressive"), boolean=True)
     def is_progressive(self, obj):
         return obj.is_progressive
 
-    @admin.display(description="MRI scans of this patient")
+    @admin.display(description=_("MRI scans of this patient"))
     def mri_near_visit(self, obj):
         if not obj.pk:
             return "—"
         scans = obj.patient.mri_scans.order_by("scan_date")
+        line = gettext("%(day)s (%(days)+d days): BPF %(bpf)s, lesions %(volume)s ml")
         lines = [
-            f"{s.scan_date.isoformat()} ({(s.scan_date - obj.visit_date).days:+d} days): "
-            f"BPF {s.brain_parenchymal_fraction or '—'}, lesions "
-            f"{s.t2_lesion_volume_ml if s.t2_lesion_volume_ml is not None else '—'} ml"
+            line
+            % {
+                "day": s.scan_date.isoformat(),
+                "days": (s.scan_date - obj.visit_date).days,
+                "bpf": s.brain_parenchymal_fraction or "—",
+                "volume": s.t2_lesion_volume_ml if s.t2_lesion_volume_ml is not None else "—",
+            }
             for s in scans
         ]
-        return "; ".join(lines) or "none"
+        return "; ".join(lines) or gettext("no MRI scan")
 
 
 @admin.register(GaitSession)
@@ -229,7 +235,7 @@ class GaitSessionAdmin(ScopedAdmin):
     list_select_related = ("visit__patient",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_count(self, obj):
         return len(obj.quality_flags or [])
 
@@ -256,7 +262,7 @@ class MriScanAdmin(ScopedAdmin):
     list_select_related = ("patient",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_count(self, obj):
         return len(obj.quality_flags or [])
 
@@ -265,11 +271,11 @@ class MriScanAdmin(ScopedAdmin):
 class RegistryUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Registry access", {"fields": ("role", "centers")}),
+        (_("Registry access"), {"fields": ("role", "centers")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
-        ("Registry access", {"fields": ("role", "centers")}),
+        (_("Registry access"), {"fields": ("role", "centers")}),
     )
     list_display = ("username", "role", "is_staff", "is_superuser", "center_list")
     list_filter = ("role", "centers", "is_staff", "is_superuser")
@@ -293,7 +299,7 @@ class RegistryUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("centers")
 
-    @admin.display(description="centres")
+    @admin.display(description=_("centres"))
     def center_list(self, obj):
         return ", ".join(c.code for c in obj.centers.all())
 

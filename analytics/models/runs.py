@@ -75,23 +75,37 @@ class ClusteringRun(LeasedJob):
     failure_field = "error"
 
     status = models.CharField(
-        max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
+        verbose_name=_("status"),
+        max_length=10,
+        choices=RunStatus.choices,
+        default=RunStatus.PENDING,
+        db_index=True,
     )
-    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    trigger = models.CharField(verbose_name=_("trigger"), max_length=10, choices=Trigger.choices)
     triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("triggered by"),
     )
     # Parameters
     feature_set = models.CharField(
-        max_length=10, choices=FeatureSet.choices, default=FeatureSet.GAIT
+        verbose_name=_("feature set"),
+        max_length=10,
+        choices=FeatureSet.choices,
+        default=FeatureSet.GAIT,
     )
     visit_choice = models.CharField(
-        max_length=6, choices=VisitChoice.choices, default=VisitChoice.LATEST
+        verbose_name=_("visit choice"),
+        max_length=6,
+        choices=VisitChoice.choices,
+        default=VisitChoice.LATEST,
     )
     k_requested = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Empty = chosen automatically by the index vote."
     )
-    seed = models.PositiveIntegerField(default=defaults.SEED)
+    seed = models.PositiveIntegerField(verbose_name=_("seed"), default=defaults.SEED)
     pca_variance = models.FloatField(default=defaults.PCA_VARIANCE)
     bootstrap = models.PositiveSmallIntegerField(default=defaults.BOOTSTRAP)
     missing = models.CharField(max_length=8, choices=Missing.choices, default=Missing.COMPLETE)
@@ -106,7 +120,7 @@ class ClusteringRun(LeasedJob):
     # What went in
     input_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     n_input = models.PositiveIntegerField(null=True, blank=True)
-    cohort_size = models.PositiveIntegerField(null=True, blank=True)
+    cohort_size = models.PositiveIntegerField(verbose_name=_("cohort size"), null=True, blank=True)
     exclusions = models.JSONField(default=dict, blank=True)
     # What came out
     k = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -133,13 +147,15 @@ class ClusteringRun(LeasedJob):
     timings = models.JSONField(default=dict, blank=True)
     skipped_reason = models.TextField(blank=True)
     error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     objects = ClusteringRunQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("reanalysis run")
+        verbose_name_plural = _("reanalysis runs")
         ordering = ["-created_at", "-id"]
         constraints = [
             # Two reanalyses at once would race to publish; the database allows one.
@@ -188,20 +204,30 @@ class ClusteringRun(LeasedJob):
 
 
 class Phenotype(models.Model):
-    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="phenotypes")
+    run = models.ForeignKey(
+        ClusteringRun, on_delete=models.CASCADE, related_name="phenotypes", verbose_name=_("run")
+    )
     stable_id = models.PositiveSmallIntegerField(
         help_text="Kept across runs by matching centroids (Hungarian algorithm)."
     )
-    name = models.CharField(max_length=64)
-    description = models.CharField(max_length=255, blank=True)
-    size = models.PositiveIntegerField()
-    share = models.FloatField()
+    name = models.CharField(verbose_name=_("name"), max_length=64)
+    description = models.CharField(verbose_name=_("description"), max_length=255, blank=True)
+    size = models.PositiveIntegerField(
+        verbose_name=_("size"),
+    )
+    share = models.FloatField(
+        verbose_name=_("share"),
+    )
     centroid = models.JSONField(default=dict, help_text="Centroid in original feature units.")
     profile = models.JSONField(default=dict, help_text="Centroid as z-scores per feature.")
-    stability_jaccard = models.FloatField(null=True, blank=True)
-    stability_flag = models.CharField(max_length=10, blank=True)
+    stability_jaccard = models.FloatField(
+        verbose_name=_("stability (Jaccard)"), null=True, blank=True
+    )
+    stability_flag = models.CharField(verbose_name=_("stability"), max_length=10, blank=True)
 
     class Meta:
+        verbose_name = _("phenotype")
+        verbose_name_plural = _("phenotypes")
         ordering = ["run", "stable_id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "stable_id"], name="analytics_phenotype_id"),
@@ -222,24 +248,35 @@ class PhenotypeAssignment(models.Model):
     # (patient, run) indexes lead with them, and every index is paid for by each
     # published row.
     run = models.ForeignKey(
-        ClusteringRun, on_delete=models.CASCADE, related_name="assignments", db_index=False
+        ClusteringRun,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
+        verbose_name=_("run"),
     )
-    phenotype = models.ForeignKey(Phenotype, on_delete=models.CASCADE, related_name="assignments")
+    phenotype = models.ForeignKey(
+        Phenotype, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("phenotype")
+    )
     patient = models.ForeignKey(
         "registry.Patient",
         on_delete=models.CASCADE,
         related_name="phenotype_assignments",
         db_index=False,
+        verbose_name=_("patient"),
     )
     visit = models.ForeignKey(
-        "registry.Visit", on_delete=models.CASCADE, related_name="phenotype_assignments"
+        "registry.Visit",
+        on_delete=models.CASCADE,
+        related_name="phenotype_assignments",
+        verbose_name=_("visit"),
     )
-    distance = models.FloatField()
+    distance = models.FloatField(verbose_name=_("distance"))
     # The visit's first two principal component scores under the run's model, stored at
     # publish so that the dashboard's scatter is a read, not a refit of the cohort.
     pc1 = models.FloatField(null=True, blank=True)
     pc2 = models.FloatField(null=True, blank=True)
     provisional = models.BooleanField(
+        verbose_name=_("provisional"),
         default=False,
         help_text="Assigned with this run's model after the run; the next run replaces it.",
     )
@@ -253,6 +290,8 @@ class PhenotypeAssignment(models.Model):
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("phenotype assignment")
+        verbose_name_plural = _("phenotype assignments")
         ordering = ["run", "patient"]
         constraints = [
             models.UniqueConstraint(fields=["run", "visit"], name="analytics_assignment_visit"),
@@ -273,9 +312,9 @@ class PhenotypeAssignment(models.Model):
 class ComparisonResult(models.Model):
     run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="comparisons")
     order = models.PositiveSmallIntegerField(default=0)
-    variable = models.CharField(max_length=64)
-    kind = models.CharField(max_length=12, choices=ComparisonKind.choices)
-    test = models.CharField(max_length=64, blank=True)
+    variable = models.CharField(verbose_name=_("variable"), max_length=64)
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=ComparisonKind.choices)
+    test = models.CharField(verbose_name=_("test"), max_length=64, blank=True)
     statistic = models.FloatField(null=True, blank=True)
     df = models.FloatField(null=True, blank=True)
     p_value = models.FloatField(null=True, blank=True)
@@ -285,7 +324,7 @@ class ComparisonResult(models.Model):
     effect_size_name = models.CharField(max_length=32, blank=True)
     summaries = models.JSONField(default=dict)
     posthoc = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(verbose_name=_("note"), blank=True)
     inferential = models.BooleanField(
         default=True,
         help_text="False: a clustering variable, described but not tested or adjusted.",
@@ -298,6 +337,8 @@ class ComparisonResult(models.Model):
     sparse = models.BooleanField(default=False, help_text="An expected count is below 5.")
 
     class Meta:
+        verbose_name = _("comparison result")
+        verbose_name_plural = _("comparison results")
         ordering = ["run", "order"]
         constraints = [
             models.UniqueConstraint(fields=["run", "variable"], name="analytics_comparison_var"),

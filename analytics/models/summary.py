@@ -15,6 +15,7 @@ without per-row signals. `refresh_patient_summaries` rebuilds every row on deman
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from registry.models.scoping import ScopedQuerySet
 
@@ -41,6 +42,8 @@ class PatientSummary(models.Model):
     objects = PatientSummaryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("patient summary")
+        verbose_name_plural = _("patient summaries")
         ordering = ["patient_code"]
         indexes = [
             models.Index(fields=["patient_code"], name="analytics_summary_code"),

@@ -16,7 +16,7 @@ class Center(models.Model):
     """A clinic site. Every patient belongs to one; access is scoped by it."""
 
     code = models.CharField(
-        "centre code",
+        _("centre code"),
         max_length=16,
         unique=True,
         validators=[
@@ -28,13 +28,16 @@ class Center(models.Model):
         ],
         help_text="Short code used everywhere else: 1–16 characters of A-Z 0-9 _ -.",
     )
-    name = models.CharField(max_length=128, blank=True, validators=[no_formula])
+    name = models.CharField(
+        verbose_name=_("name"), max_length=128, blank=True, validators=[no_formula]
+    )
     history = HistoricalRecords()
 
     objects = CenterQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "centre"
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -59,13 +62,14 @@ class User(AbstractUser):
 
     # Least privilege by default: a new account can read, not write.
     role = models.CharField(
+        verbose_name=_("role"),
         max_length=16,
         choices=Role.choices,
         default=Role.RESEARCHER,
         error_messages=choice_errors("role", Role.values),
     )
     centers = models.ManyToManyField(
-        Center, related_name="members", blank=True, verbose_name="centres"
+        Center, related_name="members", blank=True, verbose_name=_("centres")
     )
     # Who may see and change what is itself audited: role, staff and superuser flags,
     # activity and centre changes are kept with who made them and when. Password hashes
@@ -73,6 +77,8 @@ class User(AbstractUser):
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[centers])
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [choice_check("registry_user", "role", Role.values)]
 
     def save(self, *args, **kwargs):

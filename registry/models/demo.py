@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from registry.models.visits import Visit
 
@@ -11,6 +12,8 @@ class DemoTruth(models.Model):
     phenotype = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("demo truth")
+        verbose_name_plural = _("demo truths")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(phenotype__gte=1, phenotype__lte=4),

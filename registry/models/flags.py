@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.measurements import GaitSession, MriScan
@@ -62,6 +63,8 @@ class FlagAcknowledgement(models.Model):
     objects = FlagAcknowledgementQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("flag acknowledgement")
+        verbose_name_plural = _("flag acknowledgements")
         constraints = [
             models.CheckConstraint(
                 condition=Q(gait_session__isnull=False, mri_scan__isnull=True)

@@ -38,30 +38,42 @@ class ImportJob(LeasedJob):
     # Random, so a job's address says nothing about how many imports there were.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        verbose_name=_("user"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), default=timezone.now, db_index=True
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
     status = models.CharField(
-        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+        verbose_name=_("status"),
+        max_length=16,
+        choices=ImportStatus.choices,
+        default=ImportStatus.QUEUED,
     )
     dry_run = models.BooleanField(
-        default=False, help_text="Validate and count only; nothing is written."
+        verbose_name=_("dry run"),
+        default=False,
+        help_text="Validate and count only; nothing is written.",
     )
     file_names = models.JSONField(default=list, blank=True)
     stage = models.CharField(max_length=16, blank=True, help_text="validating or writing")
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(verbose_name=_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(verbose_name=_("rows in total"), default=0)
     counts = models.JSONField(
         default=list,
         blank=True,
         help_text="Per file: created, updated, unchanged, rejected (a list keeps file order).",
     )
-    error_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(verbose_name=_("errors"), default=0)
     message = models.CharField(max_length=500, blank=True, help_text="Why a failed job failed.")
 
     class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at"]
         constraints = [
             choice_check("registry_importjob", "status", ImportStatus.values),
@@ -125,6 +137,8 @@ class ImportedFile(models.Model):
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
         constraints = [
             models.UniqueConstraint(fields=["kind", "scope"], name="registry_importedfile_kind"),
         ]

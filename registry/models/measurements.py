@@ -66,7 +66,9 @@ class GaitSession(models.Model):
 
     Condition = Condition
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="gait_sessions")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="gait_sessions", verbose_name=_("visit")
+    )
     condition = models.CharField(
         _("condition"),
         max_length=12,
@@ -99,14 +101,18 @@ class GaitSession(models.Model):
     base_of_support_m = _gait_field("base_of_support_m", _("base of support (m)"))
     stride_length_cv_pct = _gait_field("stride_length_cv_pct", _("stride length CV (%)"))
     stride_time_cv_pct = _gait_field("stride_time_cv_pct", _("stride time CV (%)"))
-    quality_flags = models.JSONField(default=list, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    quality_flags = models.JSONField(
+        verbose_name=_("quality flags"), default=list, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     objects = GaitSessionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("gait session")
+        verbose_name_plural = _("gait sessions")
         ordering = ["visit__visit_date", "condition"]
         constraints = [
             models.UniqueConstraint(
@@ -137,7 +143,9 @@ class MriScan(models.Model):
     """One MRI scan. It belongs to the patient, not to a visit: the analysis pairs a
     gait visit with the nearest scan inside a window."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mri_scans")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="mri_scans", verbose_name=_("patient")
+    )
     scan_date = models.DateField(_("scan date"))
     field_strength_t = measurement(MRI_RANGES, "field_strength_t", verbose_name=_("field (T)"))
     software = models.CharField(
@@ -161,15 +169,18 @@ class MriScan(models.Model):
     )
     grey_matter_fraction = measurement(MRI_RANGES, "grey_matter_fraction", verbose_name=_("GMF"))
     white_matter_fraction = measurement(MRI_RANGES, "white_matter_fraction", verbose_name=_("WMF"))
-    quality_flags = models.JSONField(default=list, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    quality_flags = models.JSONField(
+        verbose_name=_("quality flags"), default=list, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     objects = MriScanQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "MRI scan"
+        verbose_name = _("MRI scan")
+        verbose_name_plural = _("MRI scans")
         ordering = ["patient__patient_id", "scan_date"]
         constraints = [
             models.UniqueConstraint(

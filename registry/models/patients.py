@@ -40,7 +40,7 @@ class Patient(models.Model):
         help_text=_("Pseudonym: 3–32 characters of A-Z a-z 0-9 _ -."),
     )
     center = models.ForeignKey(
-        Center, on_delete=models.PROTECT, related_name="patients", verbose_name="centre"
+        Center, on_delete=models.PROTECT, related_name="patients", verbose_name=_("centre")
     )
     sex = models.CharField(
         _("sex"), max_length=1, choices=Sex.choices, error_messages=choice_errors("sex", Sex.values)
@@ -53,13 +53,15 @@ class Patient(models.Model):
         help_text=_("Year of first MS symptoms; birth year … current year."),
     )
     diagnosis_date = models.DateField(_("diagnosis date"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     objects = PatientQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
         ordering = ["patient_id"]
         constraints = [
             models.CheckConstraint(

@@ -59,7 +59,9 @@ class Visit(models.Model):
 
     PROGRESSIVE = (Course.SPMS, Course.PPMS)
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="visits", verbose_name=_("patient")
+    )
     visit_date = models.DateField(_("visit date"))
     disease_course = models.CharField(
         _("disease course"),
@@ -88,13 +90,15 @@ class Visit(models.Model):
         blank=True,
         error_messages=choice_errors("walking_aid", WalkingAid.values),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     objects = VisitQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
         ordering = ["patient__patient_id", "visit_date"]
         constraints = [
             models.UniqueConstraint(

@@ -1,0 +1,60 @@
+"""The admin speaks the page's language: app names, model names and column headers."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PublishedRunFactory, UserFactory, VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+GERMAN = "de-DE,de;q=0.9"
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    return client
+
+
+def test_the_german_admin_index_lists_german_model_and_app_names(superuser_client):
+    html = superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=GERMAN)
+    html = html.content.decode()
+    for german in (
+        "Kohortenregister",
+        "Phänotyp-Analysen",
+        "Zentren",
+        "Patienten",
+        "Visiten",
+        "Gangmessungen",
+        "MRT-Untersuchungen",
+        "Importe",
+        "Analyseläufe",
+        "Phänotyp-Zuordnungen",
+    ):
+        assert f">{german}<" in html, german
+    for english in ("Cohort registry", "Phenotype analytics", "Patients", "MRI scans", "Centres"):
+        assert f">{english}<" not in html, english
+
+
+def test_the_english_admin_index_keeps_one_spelling(superuser_client):
+    html = superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for english in ("Cohort registry", "Centres", "Patients", "MRI scans", "Gait sessions"):
+        assert f">{english}<" in html, english
+
+
+def test_german_change_lists_name_their_columns_in_german(superuser_client):
+    VisitFactory()
+    PublishedRunFactory()
+    visits = superuser_client.get(
+        reverse("admin:registry_visit_changelist"), HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert "Alter bei der Visite (Jahre)" in visits and "progredient" in visits
+    assert ">Patient<" in visits
+    patients = superuser_client.get(
+        reverse("admin:registry_patient_changelist"), HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert "Zentrum" in patients and "Visiten" in patients
+    runs = superuser_client.get(
+        reverse("admin:analytics_clusteringrun_changelist"), HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert "Kohortengröße" in runs and "Merkmalssatz" in runs and "cohort size" not in runs
