@@ -5,15 +5,53 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from registry.labels import labelled
 from registry.models import GAIT_FIELDS, GaitSession, MriScan, Patient, Visit
 from registry.selectors import center_choices_for_writing
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# What a date looks like in the page's language (placeholder and error message).
+DATE_HINT = pgettext_lazy("date format hint", "YYYY-MM-DD")
+
+
+class PageLanguageDateInput(forms.DateInput):
+    """A date written as the page's language writes it: 01.10.2025 on a German page,
+    2025-10-01 on an English one. A native date picker follows the phone's or browser's
+    locale instead, so a German page on an English phone would read 10/01/2025; a text
+    field shows the same date format as every other date on the page."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": DATE_HINT, "autocomplete": "off", "spellcheck": "false"}
+        super().__init__(attrs={**defaults, **(attrs or {})})
+
+
+class PageLanguageDateField(forms.DateField):
+    """Accepts the page language's date format and ISO (config/formats); a date it
+    cannot read is refused with the field, the text typed and the format to use."""
+
+    widget = PageLanguageDateInput
+
+    def __init__(self, *, help_text="", **kwargs):
+        # The format stays in view once the field is filled (a placeholder would not).
+        super().__init__(help_text=help_text or DATE_HINT, **kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) != "invalid":
+                raise
+            raise forms.ValidationError(
+                gettext("%(label)s = “%(value)s” is not a date; write it as %(hint)s."),
+                code="invalid",
+                params={"label": self.label, "value": str(value).strip()[:40], "hint": DATE_HINT},
+            ) from None
 
 
 def _same_day_record(instance, date_field: str, day):
@@ -54,7 +92,7 @@ class PatientForm(LabelledErrors, forms.ModelForm):
             "onset_year": _("Onset year"),
             "diagnosis_date": _("Diagnosis date"),
         }
-        widgets = {"diagnosis_date": DATE}
+        field_classes = {"diagnosis_date": PageLanguageDateField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +110,7 @@ class VisitForm(LabelledErrors, forms.ModelForm):
             "disease_course": _("Disease course"),
             "walking_aid": _("Walking aid"),
         }
-        widgets = {"visit_date": DATE}
+        field_classes = {"visit_date": PageLanguageDateField}
 
     def clean_visit_date(self):
         day = self.cleaned_data.get("visit_date")
@@ -85,7 +123,7 @@ class VisitForm(LabelledErrors, forms.ModelForm):
                 format_html(
                     '{} <a href="{}">{}</a>',
                     gettext("This patient already has a visit on %(day)s.")
-                    % {"day": day.isoformat()},
+                    % {"day": date_format(day, "SHORT_DATE_FORMAT")},
                     reverse("visit-detail", args=[visit.patient.patient_id, other.pk]),
                     gettext("Open that visit"),
                 ),
@@ -148,7 +186,7 @@ class MriForm(LabelledErrors, forms.ModelForm):
             "white_matter_fraction",
         ]
         labels = {"scan_date": _("Scan date"), "software": _("Software")}
-        widgets = {"scan_date": DATE}
+        field_classes = {"scan_date": PageLanguageDateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,7 +209,7 @@ class MriForm(LabelledErrors, forms.ModelForm):
                         "This patient already has an MRI scan of %(day)s; change that scan "
                         "instead of adding it again."
                     )
-                    % {"day": day.isoformat()},
+                    % {"day": date_format(day, "SHORT_DATE_FORMAT")},
                     reverse("patient-detail", args=[scan.patient.patient_id]),
                     other.pk,
                     gettext("Open that scan"),
