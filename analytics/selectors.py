@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F
+from django.utils.formats import get_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +17,7 @@ from analytics.models import (
 )
 from analytics.phenotype_labels import phenotype_name
 from registry.flags import flags_shown, open_gait_flag_count
-from registry.models import Condition, GaitSession, MriScan, Patient, Visit
+from registry.models import Condition, GaitSession, MriScan, Patient, Sex, Visit, WalkingAid
 from registry.rules import MRI_WINDOW_DAYS
 
 SORTS = {
@@ -176,8 +177,28 @@ def variable_label(name: str) -> str:
     return name
 
 
+# Levels of the categorical comparison variables as people read them (course codes such
+# as RRMS are read as they are).
+LEVEL_LABELS = {
+    "sex": dict(Sex.choices),
+    "walking_aid": dict(WalkingAid.choices),
+    "progressive": {"true": gettext_lazy("yes"), "false": gettext_lazy("no")},
+}
+
+
+def level_label(variable: str, level: str) -> str:
+    return str(LEVEL_LABELS.get(variable, {}).get(level, level))
+
+
 def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
     phenotypes = list(run.phenotypes.order_by("stable_id"))
+    mark = get_format("DECIMAL_SEPARATOR")
+
+    def num(value: float) -> str:
+        return f"{value:.3g}".replace(".", mark)
+
+    # "[1,2; 1,4]" where the decimal mark is a comma, "[1.2, 1.4]" otherwise.
+    gap = ";\u00a0" if mark == "," else ",\u00a0"
     rows = []
     for c in run.comparisons.order_by("order"):
         cells = []
@@ -186,7 +207,7 @@ def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
             # No-break spaces keep "[Q1, Q3]" and "RRMS 34 (58 %)" whole when a cell wraps.
             if c.kind == ComparisonKind.CONTINUOUS:
                 cells.append(
-                    f"{s['median']:.3g} [{s['q1']:.3g},\u00a0{s['q3']:.3g}]"
+                    f"{num(s['median'])} [{num(s['q1'])}{gap}{num(s['q3'])}]"
                     if s.get("median") is not None
                     else "—"
                 )
@@ -194,7 +215,8 @@ def comparison_table(*, run: ClusteringRun) -> tuple[list, list[dict]]:
                 counts, pct = s.get("counts", {}), s.get("percent", {})
                 cells.append(
                     "\n".join(
-                        f"{k}\u00a0{n}\u00a0({pct.get(k, 0):.0f}\u00a0%)" for k, n in counts.items()
+                        f"{level_label(c.variable, k)}\u00a0{n}\u00a0({pct.get(k, 0):.0f}\u00a0%)"
+                        for k, n in counts.items()
                     )
                 )
         rows.append({"row": c, "label": variable_label(c.variable), "cells": cells})

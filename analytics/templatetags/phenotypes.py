@@ -3,7 +3,7 @@
 
 from django import template
 
-from analytics import phenotype_labels
+from analytics import phenotype_labels, result_labels
 
 register = template.Library()
 
@@ -11,3 +11,14 @@ register.filter("phenotype_name", phenotype_labels.phenotype_name)
 register.filter("phenotype_description", phenotype_labels.phenotype_description)
 register.filter("cluster_stability", phenotype_labels.cluster_stability)
 register.filter("clusterability_description", phenotype_labels.clusterability_description)
+register.filter("comparison_test", result_labels.comparison_test)
+register.filter("comparison_note", result_labels.comparison_note)
+register.filter("comparison_scope", result_labels.comparison_scope)
+
+
+@register.filter
+def variable_labels(names) -> str:
+    """{{ names|variable_labels }}: feature column names as the labels people read."""
+    from analytics.selectors import variable_label
+
+    return ", ".join(variable_label(n) for n in names or [])

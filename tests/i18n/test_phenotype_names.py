@@ -160,6 +160,9 @@ def test_the_scatter_data_names_phenotypes_in_the_page_language(fast_patient):
     english = fast_patient.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
     assert [s["name"] for s in german["series"]] == ["1 schnell, stabil"]
     assert [s["name"] for s in english["series"]] == ["1 faster stable"]
+    # Loading arrows are labelled with the features' names, not their column names.
+    assert german["labels"]["velocity_m_s"] == "Geschwindigkeit (m/s)"
+    assert english["labels"]["velocity_m_s"] == "Velocity (m/s)"
 
 
 def test_the_phenotype_filter_works_on_a_german_page(fast_patient):
@@ -204,3 +207,64 @@ def test_the_clusterability_test_is_described_in_the_page_language():
         assert "3 PCA-Dimensionen, 812 Patienten (je die letzte Zeile)" in german
         # A record from before the numbers were kept: the stored text.
         assert clusterability_description({"description": "old text"}) == "old text"
+
+
+def test_engine_notes_of_the_comparison_table_read_in_german():
+    from analytics.engine.comparisons import FAMILY_SCOPE
+    from analytics.result_labels import comparison_note, comparison_scope, comparison_test
+
+    with translation.override("de"):
+        assert comparison_test("Chi-square (Monte-Carlo p)") == "Chi-Quadrat (Monte-Carlo-p)"
+        assert comparison_test("descriptive (clustering variable)") == (
+            "deskriptiv (Clustering-Variable)"
+        )
+        assert comparison_note("smallest expected count 0.07 < 5: Monte-Carlo p, 10,000 draws") == (
+            "kleinste erwartete Häufigkeit 0,07 < 5: Monte-Carlo-p, 10.000 Ziehungen"
+        )
+        assert comparison_note(
+            "smallest expected count 1.57 < 5: Monte-Carlo p, 68 draws (stopped at 50 exceedances)"
+        ) == (
+            "kleinste erwartete Häufigkeit 1,57 < 5: Monte-Carlo-p, 68 Ziehungen "
+            "(beendet nach 50 Überschreitungen)"
+        )
+        assert comparison_note("3 phenotype(s) with data; at least 2 needed").startswith("3 Ph")
+        assert comparison_scope(FAMILY_SCOPE).startswith("klinische, MRT- und demografische")
+        assert comparison_note("a note from elsewhere") == "a note from elsewhere"
+    with translation.override("en"):
+        note = "smallest expected count 0.07 < 5: Monte-Carlo p, 10,000 draws"
+        assert comparison_note(note) == note
+        assert comparison_scope(FAMILY_SCOPE) == FAMILY_SCOPE
+
+
+def test_the_german_comparison_table_writes_numbers_levels_and_tests_in_german(fast_patient):
+    from analytics.models import ComparisonResult
+
+    run = PhenotypeAssignment.objects.get().run
+    ComparisonResult.objects.filter(run=run, variable="velocity_m_s").update(
+        summaries={"1": {"n": 1, "median": 1.25, "q1": 1.125, "q3": 1.4}}
+    )
+    ComparisonResult.objects.filter(run=run, variable="progressive").update(
+        test="Chi-square (Monte-Carlo p)",
+        note="smallest expected count 0.07 < 5: Monte-Carlo p, 10,000 draws",
+        summaries={"1": {"counts": {"false": 3, "true": 1}, "percent": {"false": 75, "true": 25}}},
+    )
+    german = _page(fast_patient, reverse("phenotype-dashboard"), GERMAN)
+    assert "1,25 [1,12;\u00a01,4]" in german
+    assert "nein\u00a03\u00a0(75\u00a0%)" in german and "ja\u00a01\u00a0(25\u00a0%)" in german
+    assert "Chi-Quadrat (Monte-Carlo-p)" in german and "Chi-square" not in german
+    assert "kleinste erwartete Häufigkeit 0,07 &lt; 5" in german
+    english = _page(fast_patient, reverse("phenotype-dashboard"), "en")
+    assert "1.25 [1.12,\u00a01.4]" in english and "no\u00a03\u00a0(75\u00a0%)" in english
+    assert "Chi-square (Monte-Carlo p)" in english
+
+
+def test_the_german_report_writes_chart_numbers_and_months_in_german(fast_patient):
+    import re
+
+    german = _page(fast_patient, reverse("patient-report", args=["SYN-N1"]), GERMAN)
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', german)
+    assert ticks and all(re.fullmatch(r"\d\d\.\d{4}|\d{4}", t) for t in ticks if t), ticks
+    assert re.search(r'text-anchor="end">\d,\d+</text>', german)
+    english = _page(fast_patient, reverse("patient-report", args=["SYN-N1"]), "en")
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', english)
+    assert ticks and all(re.fullmatch(r"\d{4}-\d\d|\d{4}", t) for t in ticks if t), ticks
