@@ -39,15 +39,19 @@ def date_range(days: list[dt.date]) -> tuple[dt.date, dt.date]:
     return first - dt.timedelta(days=pad), last + dt.timedelta(days=pad)
 
 
-def _date_ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+def _iso_month(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _date_ticks(start: dt.date, end: dt.date, month=_iso_month) -> list[tuple[dt.date, str]]:
     years = (end - start).days / 365.25
     step = 1 if years <= 6 else 2 if years <= 12 else 5
     if years < 2:
-        ticks, month = [], dt.date(start.year, start.month, 1)
-        while month <= end:
-            if month >= start and (month.month - 1) % 3 == 0:
-                ticks.append((month, f"{month:%Y-%m}"))
-            month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        ticks, first = [], dt.date(start.year, start.month, 1)
+        while first <= end:
+            if first >= start and (first.month - 1) % 3 == 0:
+                ticks.append((first, month(first)))
+            first = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
         return ticks
     return [
         (dt.date(year, 1, 1), str(year))
@@ -68,16 +72,27 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return ticks
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.3g}"
+def _fmt(value: float, decimal: str = ".") -> str:
+    return f"{value:.3g}".replace(".", decimal)
 
 
 def line_chart(
-    *, title: str, points: list[tuple[dt.date, float]], y_range: list[float], empty: str
+    *,
+    title: str,
+    points: list[tuple[dt.date, float]],
+    y_range: list[float],
+    empty: str,
+    decimal: str = ".",
+    day_text=dt.date.isoformat,
+    month_text=_iso_month,
 ) -> str:
-    """An SVG line chart of `points` (date, value) with a title and a text alternative."""
+    """An SVG line chart of `points` (date, value) with a title and a text alternative;
+    numbers and dates written with the page language's decimal mark and date formats
+    (`day_text` and `month_text` turn a date into text)."""
     summary = (
-        f"{title}: " + "; ".join(f"{day.isoformat()} {_fmt(value)}" for day, value in points) + "."
+        f"{title}: "
+        + "; ".join(f"{day_text(day)} {_fmt(value, decimal)}" for day, value in points)
+        + "."
         if points
         else f"{title}: {empty}"
     )
@@ -113,9 +128,13 @@ def line_chart(
             f'<line x1="{LEFT}" x2="{LEFT + inner_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#eef2f6"/>'
             f'<text x="{LEFT - 4}" y="{y(value) + 3:.1f}" font-size="9" text-anchor="end">'
-            f"{_fmt(value)}</text>"
+            f"{_fmt(value, decimal)}</text>"
         )
-    for day, label in _date_ticks(start, end):
+    for day, label in _date_ticks(start, end, month_text):
+        # A label that would run past the chart's edge is left off (its tick stays).
+        half = len(label) * 2.7
+        if not half <= x(day) <= WIDTH - half:
+            label = ""
         parts.append(
             f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{TOP + inner_h}" '
             f'y2="{TOP + inner_h + 4}" stroke="#5b6876"/>'

@@ -9,8 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format, get_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from analytics import selectors, selectors_record
 from analytics.charts import line_chart
@@ -49,6 +50,10 @@ def _report_context(request, patient_id: str) -> dict:
                 points=[(_day(p["date"]), p["value"]) for p in s["points"]],
                 y_range=s["y_range"],
                 empty=gettext("no values"),
+                decimal=get_format("DECIMAL_SEPARATOR"),
+                day_text=lambda day: date_format(day, "SHORT_DATE_FORMAT"),
+                # Month ticks: 2024-01 in English, 01.2024 in German (Django date format).
+                month_text=lambda day: date_format(day, pgettext("chart month", "Y-m")),
             )
         )
         for name, s in series.items()

@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   var config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
-  var layoutBase = { margin: { l: 55, r: 15, t: 30, b: 45 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
+  // Numbers and dates on the axes as the page's language writes them (0,85 and 01.2024 in German).
+  var german = document.documentElement.lang === "de";
+  var layoutBase = { margin: { l: 55, r: 15, t: 30, b: 45 }, font: { size: 12 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+                     separators: german ? ",." : ".," };
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
   function merge(a, b) { var o = {}; [a, b].forEach(function (s) { for (var k in s) o[k] = s[k]; }); return o; }
 
@@ -20,10 +23,14 @@
       var l = pca.loadings[f], x = l[0] * scale, y = (l[1] || 0) * scale;
       var labelled = pca.labelled.indexOf(f) >= 0;
       annotations.push({ x: x, y: y, ax: 0, ay: 0, axref: "x", ayref: "y", xref: "x", yref: "y",
-                         text: labelled ? ((pca.labels || {})[f] || f.replace(/_/g, " ")) : "", showarrow: true, arrowhead: 2,
-                         arrowcolor: labelled ? "#333" : "#999", xanchor: x >= 0 ? "left" : "right",
-                         yanchor: y >= 0 ? "bottom" : "top",
-                         font: { size: 11, color: "#222" }, bgcolor: "rgba(255,255,255,0.8)" });
+                         text: "", showarrow: true, arrowhead: 2, arrowcolor: labelled ? "#333" : "#999" });
+      // An arrow's label sits at its head, not at the origin where every arrow starts.
+      if (labelled) {
+        annotations.push({ x: x, y: y, xref: "x", yref: "y", showarrow: false,
+                           text: (pca.labels || {})[f] || f.replace(/_/g, " "),
+                           xanchor: x >= 0 ? "left" : "right", yanchor: y >= 0 ? "bottom" : "top",
+                           font: { size: 11, color: "#222" }, bgcolor: "rgba(255,255,255,0.8)" });
+      }
     });
     var ev = pca.explained || [];
     Plotly.newPlot(el, traces, merge(layoutBase, {
@@ -75,7 +82,7 @@
                             mode: s.points.length > 1 ? "lines+markers" : "markers", type: "scatter",
                             marker: { size: 8 }, name: name }],
         merge(layoutBase, { title: { text: label, font: { size: 13 } }, height: 240, showlegend: false,
-                            xaxis: { type: "date", range: s.x_range, tickformat: "%Y-%m", nticks: 6 },
+                            xaxis: { type: "date", range: s.x_range, tickformat: german ? "%m.%Y" : "%Y-%m", nticks: 6 },
                             yaxis: { range: s.y_range } }), config);
     });
   }
