@@ -41,6 +41,14 @@ class PageLanguageDateField(forms.DateField):
         # The format stays in view once the field is filled (a placeholder would not).
         super().__init__(help_text=help_text or DATE_HINT, **kwargs)
 
+    def bound_data(self, data, initial):
+        # A date typed in another accepted form (ISO on a German page) is shown back in
+        # the page's format when the form comes back with errors: the reading is visible.
+        try:
+            return self.to_python(data) or data
+        except forms.ValidationError:
+            return data
+
     def to_python(self, value):
         try:
             return super().to_python(value)

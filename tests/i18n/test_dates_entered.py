@@ -77,3 +77,16 @@ def test_the_same_day_clash_names_the_day_in_the_page_language(client, patient):
         _new(patient), {**VISIT, "visit_date": "03.02.2024"}, HTTP_ACCEPT_LANGUAGE=GERMAN
     ).content.decode()
     assert "03.02.2024" in html and "2024-02-03" not in html.split("<form")[1]
+
+
+def test_a_form_with_errors_shows_an_iso_date_back_in_the_page_format(client, patient):
+    html = client.post(
+        _new(patient),
+        {**VISIT, "visit_date": "2024-02-03", "edss": "11"},
+        HTTP_ACCEPT_LANGUAGE=GERMAN,
+    ).content.decode()
+    assert 'value="03.02.2024"' in _date_input(html, "visit_date")
+    unreadable = client.post(
+        _new(patient), {**VISIT, "visit_date": "3.13.2024"}, HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert 'value="3.13.2024"' in _date_input(unreadable, "visit_date")
