@@ -175,5 +175,8 @@ def rerun(request):
     if run.status == RunStatus.FAILED:
         messages.error(request, run.error)
     else:
-        messages.success(request, f"Run {run.pk} queued; it appears here when the worker is done.")
+        messages.success(
+            request,
+            gettext("Run %(pk)s queued; it appears here when the worker is done.") % {"pk": run.pk},
+        )
     return redirect(f"{reverse('phenotype-dashboard')}?run={run.pk}")

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import access
@@ -64,14 +64,14 @@ class CsvFilesField(forms.FileField):
 
 class ImportForm(forms.Form):
     files = CsvFilesField(
-        label="Files",
+        label=gettext_lazy("Files"),
         help_text="One or more of " + ", ".join(ALLOWED_NAMES) + " (recognised by name).",
     )
 
     dry_run = forms.BooleanField(
-        label="Validate only (dry run)",
+        label=gettext_lazy("Validate only (dry run)"),
         required=False,
-        help_text="Check every row and count what would change; write nothing.",
+        help_text=gettext_lazy("Check every row and count what would change; write nothing."),
     )
 
     def __init__(self, *args, **kwargs):

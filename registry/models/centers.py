@@ -26,7 +26,7 @@ class Center(models.Model):
                 "of A-Z 0-9 _ -.",
             )
         ],
-        help_text="Short code used everywhere else: 1–16 characters of A-Z 0-9 _ -.",
+        help_text=_("Short code used everywhere else: 1–16 characters of A-Z 0-9 _ -."),
     )
     name = models.CharField(
         verbose_name=_("name"), max_length=128, blank=True, validators=[no_formula]
