@@ -22,7 +22,7 @@ from registry.models import Center, GaitSession, ImportJob, MriScan, Patient, Us
 
 admin.site.site_header = _("MS mobility registry")
 admin.site.site_title = _("MS mobility registry")
-admin.site.index_title = "Registry administration"
+admin.site.index_title = _("Registry administration")
 
 
 class LabelledTabularInline(admin.TabularInline):

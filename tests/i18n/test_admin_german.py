@@ -19,6 +19,7 @@ def superuser_client(client):
 def test_the_german_admin_index_lists_german_model_and_app_names(superuser_client):
     html = superuser_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=GERMAN)
     html = html.content.decode()
+    assert "Verwaltung des Registers" in html and "Registry administration" not in html
     for german in (
         "Kohortenregister",
         "Phänotyp-Analysen",
