@@ -82,7 +82,8 @@
                             mode: s.points.length > 1 ? "lines+markers" : "markers", type: "scatter",
                             marker: { size: 8 }, name: name }],
         merge(layoutBase, { title: { text: label, font: { size: 13 } }, height: 240, showlegend: false,
-                            xaxis: { type: "date", range: s.x_range, tickformat: german ? "%m.%Y" : "%Y-%m", nticks: 6 },
+                            xaxis: { type: "date", range: s.x_range, tickformat: german ? "%m.%Y" : "%Y-%m",
+                                     nticks: el.clientWidth < 500 ? 4 : 6 },
                             yaxis: { range: s.y_range } }), config);
     });
   }
