@@ -183,7 +183,10 @@ class ClusteringRun(LeasedJob):
         ]
 
     def __str__(self) -> str:
-        return f"run {self.pk} ({self.status})"
+        return gettext("run %(pk)s (%(status)s)") % {
+            "pk": self.pk,
+            "status": self.get_status_display(),
+        }
 
     @classmethod
     def lost_text(cls) -> str:
@@ -234,7 +237,9 @@ class Phenotype(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.stable_id} {self.name}"
+        from analytics.phenotype_labels import phenotype_name
+
+        return f"{self.stable_id} {phenotype_name(self.name)}"
 
 
 class AssignmentQuerySet(ScopedQuerySet):

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -194,7 +195,10 @@ class MriScan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient.patient_id} MRI {self.scan_date.isoformat()}"
+        return gettext("%(patient)s MRI %(day)s") % {
+            "patient": self.patient.patient_id,
+            "day": self.scan_date.isoformat(),
+        }
 
     def save(self, *args, **kwargs) -> None:
         self.quality_flags = mri_flags(self.measurements())

@@ -59,3 +59,18 @@ def test_german_change_lists_name_their_columns_in_german(superuser_client):
         reverse("admin:analytics_clusteringrun_changelist"), HTTP_ACCEPT_LANGUAGE=GERMAN
     ).content.decode()
     assert "Kohortengröße" in runs and "Merkmalssatz" in runs and "cohort size" not in runs
+
+
+def test_the_german_assignment_list_names_runs_and_phenotypes_in_german(superuser_client):
+    from tests.factories import ARCHETYPES, GaitSessionFactory, _archetype_walk
+
+    GaitSessionFactory(visit__patient__patient_id="SYN-AD1", **_archetype_walk(*ARCHETYPES[1][1:]))
+    run = PublishedRunFactory()
+    html = superuser_client.get(
+        reverse("admin:analytics_phenotypeassignment_changelist"), HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert f"Lauf {run.pk} (Erfolgreich)" in html and "1 schnell, stabil" in html
+    english = superuser_client.get(
+        reverse("admin:analytics_phenotypeassignment_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert f"run {run.pk} (Succeeded)" in english and "1 faster stable" in english
