@@ -3,7 +3,7 @@
 
 from django import template
 
-from analytics import phenotype_labels, result_labels
+from analytics import engine_labels, phenotype_labels, result_labels
 
 register = template.Library()
 
@@ -22,3 +22,10 @@ def variable_labels(names) -> str:
     from analytics.selectors import variable_label
 
     return ", ".join(variable_label(n) for n in names or [])
+
+
+register.filter("vote_summary", engine_labels.vote_summary)
+register.filter("vote_rule", engine_labels.vote_rule)
+register.filter("vote_index", engine_labels.vote_index)
+register.filter("scan_mode", engine_labels.scan_mode)
+register.filter("preprocessing_lines", engine_labels.preprocessing_lines)
