@@ -2,6 +2,7 @@
 the printable report; screenshots land in artifacts/screenshots/."""
 
 import datetime
+import re
 
 import pytest
 
@@ -49,6 +50,25 @@ def test_a_single_visit_is_one_dot_on_axes_of_dates_and_sensible_ranges(
     edss = page.evaluate("document.getElementById('patient-plot-1').layout.yaxis.range")
     assert edss[0] >= 0 and edss[1] <= 10, edss
     shot(page, "patient-page-one-visit")
+
+
+def test_a_german_page_writes_plot_dates_and_decimals_in_german(page, live_server, shot, one_visit):
+    page.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+    page.set_viewport_size({"width": 390, "height": 900})
+    _login(page, live_server, "synthetic-reader")
+    page.goto(f"{live_server.url}/patients/SYN-B1/")
+    for i in range(4):
+        page.wait_for_selector(f"#patient-plot-{i} svg.main-svg")
+    months = page.eval_on_selector_all(
+        "#patient-plot-0 .xtick text", "els => els.map(e => e.textContent)"
+    )
+    assert months and all(re.fullmatch(r"\d\d\.\d{4}", t) for t in months), months
+    assert len(months) <= 5, months
+    bpf = page.eval_on_selector_all(
+        "#patient-plot-2 .ytick text", "els => els.map(e => e.textContent)"
+    )
+    assert bpf and all("," in t and "." not in t for t in bpf), bpf
+    shot(page, "patient-page-one-visit-de-phone")
 
 
 def test_a_researcher_opens_the_visit_page_and_the_report(page, live_server, shot, one_visit):
