@@ -103,50 +103,85 @@ class ClusteringRun(LeasedJob):
         default=VisitChoice.LATEST,
     )
     k_requested = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty = chosen automatically by the index vote."
+        null=True,
+        blank=True,
+        help_text=_("Empty = chosen automatically by the index vote."),
+        verbose_name=_("k requested"),
     )
     seed = models.PositiveIntegerField(verbose_name=_("seed"), default=defaults.SEED)
-    pca_variance = models.FloatField(default=defaults.PCA_VARIANCE)
-    bootstrap = models.PositiveSmallIntegerField(default=defaults.BOOTSTRAP)
-    missing = models.CharField(max_length=8, choices=Missing.choices, default=Missing.COMPLETE)
-    mri_window_days = models.PositiveSmallIntegerField(default=MRI_WINDOW_DAYS)
+    pca_variance = models.FloatField(
+        default=defaults.PCA_VARIANCE, verbose_name=_("PCA variance kept")
+    )
+    bootstrap = models.PositiveSmallIntegerField(
+        default=defaults.BOOTSTRAP, verbose_name=_("bootstrap resamples")
+    )
+    missing = models.CharField(
+        max_length=8,
+        choices=Missing.choices,
+        default=Missing.COMPLETE,
+        verbose_name=_("missing values"),
+    )
+    mri_window_days = models.PositiveSmallIntegerField(
+        default=MRI_WINDOW_DAYS, verbose_name=_("MRI window (days)")
+    )
     k_scan = models.CharField(
         max_length=6,
         choices=KScan.choices,
         default=KScan.FULL,
-        help_text="How k is scanned; a skipped scan needs a fixed k.",
+        help_text=_("How k is scanned; a skipped scan needs a fixed k."),
+        verbose_name=_("k scan"),
     )
-    algorithm_version = models.CharField(max_length=32, blank=True)
+    algorithm_version = models.CharField(
+        max_length=32, blank=True, verbose_name=_("algorithm version")
+    )
     # What went in
-    input_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
-    n_input = models.PositiveIntegerField(null=True, blank=True)
+    input_fingerprint = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("input fingerprint")
+    )
+    n_input = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("patients read"))
     cohort_size = models.PositiveIntegerField(verbose_name=_("cohort size"), null=True, blank=True)
-    exclusions = models.JSONField(default=dict, blank=True)
+    exclusions = models.JSONField(default=dict, blank=True, verbose_name=_("exclusions"))
     # What came out
-    k = models.PositiveSmallIntegerField(null=True, blank=True)
-    k_selection = models.JSONField(default=dict, blank=True)
-    preprocessing = models.JSONField(default=list, blank=True)
-    pca = models.JSONField(default=dict, blank=True)
-    id_mapping = models.JSONField(default=dict, blank=True)
-    model = models.JSONField(null=True, blank=True, help_text="The fitted model (JSON, no pickle).")
+    k = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("k"))
+    k_selection = models.JSONField(default=dict, blank=True, verbose_name=_("k selection"))
+    preprocessing = models.JSONField(default=list, blank=True, verbose_name=_("preprocessing"))
+    pca = models.JSONField(default=dict, blank=True, verbose_name=_("PCA"))
+    id_mapping = models.JSONField(default=dict, blank=True, verbose_name=_("id mapping"))
+    model = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("The fitted model (JSON, no pickle)."),
+        verbose_name=_("model"),
+    )
     clusterability = models.JSONField(
         null=True,
         blank=True,
-        help_text="Test against a no-cluster null (method, statistic, p_value, n_null, null "
-        "summary); empty for runs made before it existed.",
+        help_text=_(
+            "Test against a no-cluster null (method, statistic, p_value, n_null, null "
+            "summary); empty for runs made before it existed."
+        ),
+        verbose_name=_("clusterability"),
     )
     within_ss = models.FloatField(
-        null=True, blank=True, help_text="Within-cluster sum of squares of the final labels."
+        null=True,
+        blank=True,
+        help_text=_("Within-cluster sum of squares of the final labels."),
+        verbose_name=_("within-cluster sum of squares"),
     )
     diagnostics = models.JSONField(
-        default=dict, blank=True, help_text="Collinearity, diagnostic sample sizes, compute."
+        default=dict,
+        blank=True,
+        help_text=_("Collinearity, diagnostic sample sizes, compute."),
+        verbose_name=_("diagnostics"),
     )
     comparison_scope = models.TextField(
-        blank=True, help_text="Which variables form the adjusted family of tests."
+        blank=True,
+        help_text=_("Which variables form the adjusted family of tests."),
+        verbose_name=_("adjusted family"),
     )
-    timings = models.JSONField(default=dict, blank=True)
-    skipped_reason = models.TextField(blank=True)
-    error = models.TextField(blank=True)
+    timings = models.JSONField(default=dict, blank=True, verbose_name=_("timings (s)"))
+    skipped_reason = models.TextField(blank=True, verbose_name=_("why skipped"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
     created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
@@ -211,7 +246,8 @@ class Phenotype(models.Model):
         ClusteringRun, on_delete=models.CASCADE, related_name="phenotypes", verbose_name=_("run")
     )
     stable_id = models.PositiveSmallIntegerField(
-        help_text="Kept across runs by matching centroids (Hungarian algorithm)."
+        help_text=_("Kept across runs by matching centroids (Hungarian algorithm)."),
+        verbose_name=_("phenotype id"),
     )
     name = models.CharField(verbose_name=_("name"), max_length=64)
     description = models.CharField(verbose_name=_("description"), max_length=255, blank=True)
@@ -221,8 +257,14 @@ class Phenotype(models.Model):
     share = models.FloatField(
         verbose_name=_("share"),
     )
-    centroid = models.JSONField(default=dict, help_text="Centroid in original feature units.")
-    profile = models.JSONField(default=dict, help_text="Centroid as z-scores per feature.")
+    centroid = models.JSONField(
+        default=dict, help_text=_("Centroid in original feature units."), verbose_name=_("centroid")
+    )
+    profile = models.JSONField(
+        default=dict,
+        help_text=_("Centroid as z-scores per feature."),
+        verbose_name=_("profile (z)"),
+    )
     stability_jaccard = models.FloatField(
         verbose_name=_("stability (Jaccard)"), null=True, blank=True
     )
@@ -278,19 +320,22 @@ class PhenotypeAssignment(models.Model):
     distance = models.FloatField(verbose_name=_("distance"))
     # The visit's first two principal component scores under the run's model, stored at
     # publish so that the dashboard's scatter is a read, not a refit of the cohort.
-    pc1 = models.FloatField(null=True, blank=True)
-    pc2 = models.FloatField(null=True, blank=True)
+    pc1 = models.FloatField(null=True, blank=True, verbose_name=_("PC1"))
+    pc2 = models.FloatField(null=True, blank=True, verbose_name=_("PC2"))
     provisional = models.BooleanField(
         verbose_name=_("provisional"),
         default=False,
-        help_text="Assigned with this run's model after the run; the next run replaces it.",
+        help_text=_("Assigned with this run's model after the run; the next run replaces it."),
     )
     latest = models.BooleanField(
         default=False,
-        help_text="The label of the patient's latest labelled visit in this run: the "
-        "patient's current phenotype while the run is current.",
+        help_text=_(
+            "The label of the patient's latest labelled visit in this run: the "
+            "patient's current phenotype while the run is current."
+        ),
+        verbose_name=_("latest"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -332,14 +377,14 @@ class ComparisonResult(models.Model):
     note = models.TextField(verbose_name=_("note"), blank=True)
     inferential = models.BooleanField(
         default=True,
-        help_text="False: a clustering variable, described but not tested or adjusted.",
+        help_text=_("False: a clustering variable, described but not tested or adjusted."),
     )
     p_method = models.CharField(max_length=255, blank=True)
     p_floor = models.BooleanField(
         default=False, help_text="p_value is a Monte-Carlo floor: the true p is below it."
     )
     asymptotic_p = models.FloatField(null=True, blank=True)
-    sparse = models.BooleanField(default=False, help_text="An expected count is below 5.")
+    sparse = models.BooleanField(default=False, help_text=_("An expected count is below 5."))
 
     class Meta:
         verbose_name = _("comparison result")

@@ -52,7 +52,7 @@ class FlagAcknowledgement(models.Model):
         related_name="flag_acknowledgements",
     )
     rule = models.CharField(max_length=40)
-    message = models.TextField(help_text="The flag's text when it was acknowledged.")
+    message = models.TextField(help_text=_("The flag's text when it was acknowledged."))
     note = models.CharField(max_length=500)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

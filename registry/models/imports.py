@@ -57,19 +57,27 @@ class ImportJob(LeasedJob):
     dry_run = models.BooleanField(
         verbose_name=_("dry run"),
         default=False,
-        help_text="Validate and count only; nothing is written.",
+        help_text=_("Validate and count only; nothing is written."),
     )
-    file_names = models.JSONField(default=list, blank=True)
-    stage = models.CharField(max_length=16, blank=True, help_text="validating or writing")
+    file_names = models.JSONField(default=list, blank=True, verbose_name=_("files"))
+    stage = models.CharField(
+        max_length=16, blank=True, help_text=_("validating or writing"), verbose_name=_("stage")
+    )
     rows_done = models.PositiveIntegerField(verbose_name=_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(verbose_name=_("rows in total"), default=0)
     counts = models.JSONField(
         default=list,
         blank=True,
-        help_text="Per file: created, updated, unchanged, rejected (a list keeps file order).",
+        help_text=_("Per file: created, updated, unchanged, rejected (a list keeps file order)."),
+        verbose_name=_("counts per file"),
     )
     error_count = models.PositiveIntegerField(verbose_name=_("errors"), default=0)
-    message = models.CharField(max_length=500, blank=True, help_text="Why a failed job failed.")
+    message = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("Why a failed job failed."),
+        verbose_name=_("message"),
+    )
 
     class Meta:
         verbose_name = _("import")
@@ -133,7 +141,7 @@ class ImportedFile(models.Model):
     )
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField()
-    state = models.JSONField(help_text="Highest history id per clinical table after the import.")
+    state = models.JSONField(help_text=_("Highest history id per clinical table after the import."))
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:

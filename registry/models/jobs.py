@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class LeasedJob(models.Model):
@@ -20,17 +21,27 @@ class LeasedJob(models.Model):
     # The text field that says why a failed job failed.
     failure_field = "message"
 
-    worker = models.CharField(max_length=255, blank=True)
+    worker = models.CharField(max_length=255, blank=True, verbose_name=_("worker"))
     worker_pid = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Process that holds the lease (for operators)."
+        null=True,
+        blank=True,
+        help_text=_("Process that holds the lease (for operators)."),
+        verbose_name=_("worker process"),
     )
     lease_token = models.CharField(
-        max_length=32, blank=True, help_text="Identifies the holder of the current lease."
+        max_length=32,
+        blank=True,
+        help_text=_("Identifies the holder of the current lease."),
+        verbose_name=_("lease token"),
     )
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="Failed as lost once this has passed."
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Failed as lost once this has passed."),
+        verbose_name=_("lease expires at"),
     )
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last heartbeat"))
 
     class Meta:
         abstract = True

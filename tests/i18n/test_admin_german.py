@@ -74,3 +74,27 @@ def test_the_german_assignment_list_names_runs_and_phenotypes_in_german(superuse
         reverse("admin:analytics_phenotypeassignment_changelist"), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert f"run {run.pk} (Succeeded)" in english and "1 faster stable" in english
+
+
+def test_the_german_run_page_names_every_field_in_german(superuser_client):
+    run = PublishedRunFactory()
+    html = superuser_client.get(
+        reverse("admin:analytics_clusteringrun_change", args=[run.pk]),
+        HTTP_ACCEPT_LANGUAGE=GERMAN,
+    ).content.decode()
+    for german in (
+        "Wahl von k",
+        "Fingerabdruck der Eingabe",
+        "Bootstrap-Stichproben",
+        "MRT-Fenster (Tage)",
+        "Vorverarbeitung",
+    ):
+        assert german in html, german
+    for english in (
+        "K selection",
+        "Input fingerprint",
+        "Bootstrap:",
+        "Mri window days",
+        "Heartbeat at",
+    ):
+        assert english not in html, english
