@@ -22,13 +22,18 @@ run: venv
 	$(PY) manage.py setup_demo
 	bash scripts/run-embedded $(HOST) $(PORT)
 
+# Test processes (pytest-xdist): one per CPU this process may use; TEST_PROCESSES=0 runs
+# the suite in this process alone.
+TEST_PROCESSES ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 2)
+XDIST := $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadgroup)
+
 ## Run the whole test suite (embedded default, or the services named by DATABASE_URL/REDIS_URL).
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 ## The quick loop while editing: the suite without the tests marked slow (CI runs them all).
 test-quick: venv
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -13,13 +13,14 @@ import uuid
 
 import pytest
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from analytics.models import ClusteringRun, ComparisonResult, Phenotype, PhenotypeAssignment
 from registry import access
 from registry.models import ImportJob, Role
 from tests.factories import CenterFactory, GaitSessionFactory, MriScanFactory, UserFactory
+from tests.routes import all_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,29 +52,6 @@ ROLES = {
 }
 
 REFUSED = {302, 401, 403, 404, 405}
-
-
-def _routes(resolver=None, prefix="", namespace=""):
-    """(name, pattern text, argument names) of every URL pattern, included ones too."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        text = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _routes(entry, text, inner)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else f"(unnamed) {text}"
-            yield name, text, tuple(_arguments(name, text))
-
-
-def _arguments(name: str, text: str) -> list[str]:
-    names = re.findall(r"\(\?P<(\w+)>", text) + re.findall(r"<(?:\w+:)?(\w+)>", text)
-    unnamed = len(re.findall(r"\((?!\?)", text))
-    if unnamed and name.endswith("_simple_history"):
-        names += ["object_id", "version_id"][:unnamed]  # the history form's two groups
-    elif unnamed:
-        names += [f"positional {n}" for n in range(unnamed)]
-    return list(dict.fromkeys(names))
 
 
 @pytest.fixture
@@ -180,7 +158,7 @@ def _sample(world, name: str, argument: str, side: str):
 
 def _requests(world):
     """(route name, side, url) for every route; app-level admin pages once per app."""
-    for name, text, arguments in _routes():
+    for name, text, arguments in all_routes():
         if name in PUBLIC:
             continue
         if name.startswith("(unnamed) admin/"):
@@ -258,7 +236,7 @@ def _names_other_centre(name: str) -> bool:
 
 
 def test_the_walk_finds_pages_api_and_admin_routes():
-    names = {name for name, _text, _arguments in _routes()}
+    names = {name for name, _text, _arguments in all_routes()}
     for expected in (
         "patient-detail",
         "visit-edit",

@@ -20,7 +20,8 @@ HASHED_CSS = re.compile(r"/static/css/registry\.[0-9a-f]{12}\.css")
 HASHED_PLOTLY = re.compile(r"/static/vendor/plotly/plotly-basic\.min\.[0-9a-f]{12}\.js")
 TEN_YEARS = 10 * 365 * 24 * 3600
 
-pytestmark = pytest.mark.slow  # collectstatic compresses every file with Brotli and gzip
+# collectstatic compresses every file with Brotli and gzip: once, in one test process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("collectstatic")]
 
 
 def _production_env(static_root: Path) -> dict:

@@ -49,10 +49,10 @@ def test_no_fixed_address_under_patients_hides_a_pseudonym():
 
     from django.urls import resolve
 
-    from tests.test_route_table import _routes
+    from tests.routes import all_routes
 
     taken = set()
-    for _name, text, _arguments in _routes():
+    for _name, text, _arguments in all_routes():
         match = re.match(r"^\^?patients/([A-Za-z0-9_-]{3,32})/", text)
         if match:
             taken.add(match.group(1))
