@@ -268,3 +268,17 @@ def test_the_german_report_writes_chart_numbers_and_months_in_german(fast_patien
     english = _page(fast_patient, reverse("patient-report", args=["SYN-N1"]), "en")
     ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', english)
     assert ticks and all(re.fullmatch(r"\d{4}-\d\d|\d{4}", t) for t in ticks if t), ticks
+
+
+def test_the_german_report_pdf_names_the_phenotype_in_german(fast_patient):
+    import io
+
+    from pypdf import PdfReader
+
+    response = fast_patient.get(
+        reverse("patient-report-pdf", args=["SYN-N1"]), HTTP_ACCEPT_LANGUAGE=GERMAN
+    )
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "schnell, stabil" in text and "faster stable" not in text
+    assert "Mobilitätsbericht" in text
