@@ -294,3 +294,26 @@ def _publish_results(run, *, patients=None) -> None:
         id_mapping={str(i - 1): i for i in model.stable_ids},
     )
     run.refresh_from_db()
+
+
+# What the visit page posts: one visit with one comfortable walk (its formset fields).
+VISIT_FORM_GAIT = {
+    "gait-TOTAL_FORMS": "1",
+    "gait-INITIAL_FORMS": "0",
+    "gait-MIN_NUM_FORMS": "0",
+    "gait-MAX_NUM_FORMS": "3",
+    "gait-0-condition": "comfortable",
+    "gait-0-device": "GAITRite",
+    "gait-0-velocity_m_s": "1.1",
+    "gait-0-cadence_steps_min": "108",
+    "gait-0-step_length_m": "0.61",
+    "gait-0-stride_length_m": "1.22",
+    "gait-0-swing_pct": "38",
+    "gait-0-stance_pct": "62",
+}
+VISIT_FORM = {
+    "visit_date": "2024-02-03",
+    "disease_course": "RRMS",
+    "edss": "2.5",
+    **VISIT_FORM_GAIT,
+}

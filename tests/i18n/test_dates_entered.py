@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from registry.models import Role, Visit
+from tests.factories import VISIT_FORM as VISIT
 from tests.factories import CenterFactory, PatientFactory, UserFactory, VisitFactory
-from tests.registry.test_data_entry import VISIT
 
 pytestmark = pytest.mark.django_db
 

@@ -4,25 +4,10 @@ import pytest
 from django.urls import reverse
 
 from registry.models import GaitSession, Patient, Role, Visit
+from tests.factories import VISIT_FORM as VISIT
 from tests.factories import CenterFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-GAIT = {
-    "gait-TOTAL_FORMS": "1",
-    "gait-INITIAL_FORMS": "0",
-    "gait-MIN_NUM_FORMS": "0",
-    "gait-MAX_NUM_FORMS": "3",
-    "gait-0-condition": "comfortable",
-    "gait-0-device": "GAITRite",
-    "gait-0-velocity_m_s": "1.1",
-    "gait-0-cadence_steps_min": "108",
-    "gait-0-step_length_m": "0.61",
-    "gait-0-stride_length_m": "1.22",
-    "gait-0-swing_pct": "38",
-    "gait-0-stance_pct": "62",
-}
-VISIT = {"visit_date": "2024-02-03", "disease_course": "RRMS", "edss": "2.5", **GAIT}
 
 
 @pytest.fixture
