@@ -31,3 +31,13 @@ def test_the_patient_page_names_walk_conditions_by_label(clinician):
     assert "Angenehm (selbst gewähltes Tempo)" in german and ">comfortable<" not in german
     english = clinician.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Comfortable (self-selected speed)" in english
+
+
+def test_the_runs_table_names_the_visit_choice_in_german(clinician):
+    from tests.factories import PublishedRunFactory
+
+    PublishedRunFactory()
+    german = clinician.get(
+        reverse("phenotype-dashboard"), HTTP_ACCEPT_LANGUAGE=GERMAN
+    ).content.decode()
+    assert "Letzte Visite je Patient" in german and ", latest, k" not in german
