@@ -35,12 +35,4 @@ if REDIS_URL:  # noqa: F405
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR = Path(tempfile.mkdtemp(prefix="registry-test-broker-"))
     atexit.register(shutil.rmtree, BROKER_DIR, ignore_errors=True)
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir()
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BROKER_DIR)  # noqa: F405

@@ -48,3 +48,12 @@ def test_production_start_with_secret_key_loads():
 def test_a_misspelt_boolean_setting_is_refused():
     result = _settings_import(DJANGO_DEBUG="maybe")
     assert "DJANGO_DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_the_suite_enqueues_into_a_broker_of_its_own(settings):
+    """A developer's embedded worker (var/broker) never receives a test's tasks."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        assert not folder.resolve().is_relative_to(settings.VAR_DIR.resolve())
+    else:
+        assert settings.CELERY_BROKER_URL == settings.REDIS_URL
