@@ -8,10 +8,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import access
@@ -48,17 +50,7 @@ class CsvFilesField(forms.FileField):
         # None (nothing chosen) gets the ordinary "This field is required." message.
         items = (data if isinstance(data, list | tuple) else [data]) or [None]
         files = [single(item, initial) for item in items]
-        limit_mb = settings.IMPORT_MAX_UPLOAD_MB
-        for upload in files:
-            if upload is not None and upload.size > limit_mb * 1024 * 1024:
-                raise forms.ValidationError(
-                    gettext(
-                        "%(name)s is %(size).1f MB; each file may be at most %(limit)s MB. "
-                        "Split it into smaller files and upload them one after another."
-                    )
-                    % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit_mb},
-                    code="too_large",
-                )
+        # The size limit is enforced while the upload streams in (`UploadSizeLimit`).
         return files
 
 
@@ -74,8 +66,13 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Check every row and count what would change; write nothing."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, too_large: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The upload stopped at this file (`UploadSizeLimit`): what came after it never
+        # arrived, so the whole upload is refused with that one reason.
+        self.too_large = too_large
+        if too_large is not None:
+            self.fields["files"].required = False
         # Read per form, so the page always shows the limit in force.
         self.fields["files"].help_text = gettext(
             "One or more of %(names)s (recognised by name), at most %(limit)s MB each. "
@@ -86,18 +83,66 @@ class ImportForm(forms.Form):
             "errors": settings.IMPORT_MAX_ERRORS_PER_FILE,
         }
 
+    def clean(self):
+        if self.too_large is not None:
+            raise forms.ValidationError({"files": _too_large_message(self.too_large)})
+        return super().clean()
+
+
+def _limit_bytes() -> int:
+    return int(settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024)
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """Stops an upload as soon as one of its files passes the per-file limit: the rest of
+    the request is read and dropped, never spooled to disk, and the page refuses the whole
+    upload naming that file (`request.upload_too_large`)."""
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > _limit_bytes():
+            self.request.upload_too_large = self.file_name
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _too_large_message(name: str) -> str:
+    return gettext(
+        "%(name)s is larger than %(limit)s MB; each file may be at most %(limit)s MB. "
+        "Split it into smaller files and upload them one after another. Nothing was imported."
+    ) % {"name": name, "limit": f"{settings.IMPORT_MAX_UPLOAD_MB:g}"}
+
 
 def _forbidden(request):
     return render(request, "registry/import_forbidden.html", {"nav": "imports"}, status=403)
 
 
 @login_required
+@csrf_exempt  # only so that the size limit is in place before the body is read; see below
 def import_new(request):
+    request.upload_handlers.insert(0, UploadSizeLimit(request))
+    return _import_new(request)
+
+
+@csrf_protect
+def _import_new(request):
     try:
         scope = import_scope(request.user)
     except PermissionError:
         return _forbidden(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        too_large=getattr(request, "upload_too_large", None),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(

@@ -53,7 +53,10 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_queued(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("import-new"), {"files": _uploads(big)})
     assert response.status_code == 200
-    assert "patients.csv is 0.0 MB; each file may be at most 0.001 MB" in response.content.decode()
+    assert (
+        "patients.csv is larger than 0.001 MB; each file may be at most 0.001 MB"
+        in response.content.decode()
+    )
     assert not ImportJob.objects.exists()
 
 
@@ -88,3 +91,34 @@ def test_a_report_keeps_only_what_it_is_asked_to_keep(tmp_path):
     )
     assert report.errors == [] and report.error_count == len(streamed) == 20
     assert not report.ok
+
+
+@pytest.mark.parametrize("big_first", [True, False])
+def test_the_upload_stops_at_a_file_over_the_limit_and_refuses_the_whole_upload(
+    client, root, clinician, settings, django_capture_on_commit_callbacks, big_first
+):
+    """The limit is enforced while the body streams in (nothing past it is stored): the
+    page names the file, and the files before it are not imported on their own."""
+    settings.IMPORT_MAX_UPLOAD_MB = 0.01  # about 10 KB; a 64 KB chunk passes it at once
+    client.force_login(clinician)
+    small = {"patients.csv": HEADER + "SYN-E0,TST-A,F,1980,,\n"}
+    big = {"visits.csv": "patient_id,visit_date\n" + "SYN-E0,2024-01-01\n" * 5000}
+    files = _uploads({**big, **small} if big_first else {**small, **big})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("import-new"), {"files": files, "dry_run": "on"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "visits.csv is larger than 0.01 MB; each file may be at most 0.01 MB" in page
+    assert "This field is required" not in page
+    assert not ImportJob.objects.exists()
+    assert not root.exists() or not any(root.rglob("*.csv"))
+
+
+def test_an_upload_without_a_csrf_token_is_still_refused(root, clinician):
+    from django.test import Client
+
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(clinician)
+    response = guarded.post(reverse("import-new"), {"files": _uploads({"patients.csv": HEADER})})
+    assert response.status_code == 403
+    assert not ImportJob.objects.exists()
