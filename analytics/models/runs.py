@@ -293,28 +293,37 @@ class AssignmentQuerySet(ScopedQuerySet):
 class PhenotypeAssignment(models.Model):
     # No index of their own on run and patient: the unique (run, visit) and the
     # (patient, run) indexes lead with them, and every index is paid for by each
-    # published row.
+    # published row. On PostgreSQL the foreign keys are two composite constraints made
+    # by migration 0013, (visit, patient) -> the visit of that patient and (phenotype,
+    # run) -> the phenotype of that run: two checks per published row instead of four.
     run = models.ForeignKey(
         ClusteringRun,
         on_delete=models.CASCADE,
         related_name="assignments",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("run"),
     )
     phenotype = models.ForeignKey(
-        Phenotype, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("phenotype")
+        Phenotype,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_constraint=False,
+        verbose_name=_("phenotype"),
     )
     patient = models.ForeignKey(
         "registry.Patient",
         on_delete=models.CASCADE,
         related_name="phenotype_assignments",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("patient"),
     )
     visit = models.ForeignKey(
         "registry.Visit",
         on_delete=models.CASCADE,
         related_name="phenotype_assignments",
+        db_constraint=False,
         verbose_name=_("visit"),
     )
     distance = models.FloatField(verbose_name=_("distance"))
