@@ -70,6 +70,10 @@ def visit_record(*, patient: Patient, visit: Visit) -> dict:
     }
 
 
+REPORT_VISITS = 12
+REPORT_FLAGS = 8
+
+
 def patient_report(*, patient: Patient, timeline: list[dict]) -> dict:
     """What the one- or two-page report prints: phenotype now and at each visit with
     the run it came from, the latest MRI metrics and the open and acknowledged flags."""
@@ -78,7 +82,14 @@ def patient_report(*, patient: Patient, timeline: list[dict]) -> dict:
     flags = patient_flags(
         timeline=timeline, scans=patient_scans(patient=patient, timeline=timeline)
     )
+    shown = timeline[-REPORT_VISITS:]
     return {
+        # The report stays within two A4 pages: the latest visits in the table (the trend
+        # plots show every visit) and the first flags, each with how many more there are.
+        "report_timeline": shown,
+        "earlier_visits": len(timeline) - len(shown),
+        "report_flags": flags[:REPORT_FLAGS],
+        "more_flags": max(len(flags) - REPORT_FLAGS, 0),
         "now": latest["phenotype"] if latest else None,
         "now_visit": latest["visit"] if latest else None,
         "scan": scan,

@@ -217,3 +217,25 @@ def test_the_report_speaks_german_when_the_reader_does(client, visit):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Mobilitätsbericht" in text and "Ganggeschwindigkeit" in text
     assert "01.03.2024" in text  # dates as Germans write them
+
+
+def test_the_report_pdf_stays_within_two_pages_for_a_long_record(client, visit):
+    """Forty visits, each with an implausible walk: the table shows the latest visits and
+    the flags list the first ones, each saying how many more there are."""
+    from pypdf import PdfReader
+
+    patient = visit.patient
+    for n in range(40):
+        day = datetime.date(2010 + n // 12, 1 + n % 12, 15)
+        earlier = VisitFactory(patient=patient, visit_date=day)
+        GaitSessionFactory(visit=earlier, condition="comfortable", swing_pct=50.0)
+    _login(client, visit, Role.RESEARCHER)
+    html = client.get(reverse("patient-report", args=["SYN-V1"])).content.decode()
+    assert "29 earlier visits are in the registry" in html
+    assert "more flags, listed on the patient" in html
+    reader = PdfReader(
+        io.BytesIO(client.get(reverse("patient-report-pdf", args=["SYN-V1"])).content)
+    )
+    assert 1 <= len(reader.pages) <= 2
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "2024-03-01" in text and "SYN-V1" in text
