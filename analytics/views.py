@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from analytics.models import ClusteringRun, RunStatus, Trigger
 from registry import access
 from registry.forms import PatientFilterForm
 from registry.models import Course
+from registry.paging import CappedCountPaginator
 from registry.selectors import center_list
 
 
@@ -49,7 +49,7 @@ def patient_list(request):
         flagged=params.get("flagged") == "1",
         sort=params.get("sort", "patient"),
     )
-    page = Paginator(patients, 50).get_page(params.get("page"))
+    page = CappedCountPaginator(patients, 50).get_page(params.get("page"))
     page.object_list = selectors.with_current_phenotypes(page.object_list)
     centers = center_list(user=request.user)
     run = selectors.run_for_dashboard(None)

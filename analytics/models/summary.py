@@ -45,17 +45,40 @@ class PatientSummary(models.Model):
         verbose_name = _("patient summary")
         verbose_name_plural = _("patient summaries")
         ordering = ["patient_code"]
+        # Each sort's index carries the primary key, so that a page's keys are found by
+        # an index-only scan however deep the page (`registry.paging.page_rows`).
         indexes = [
-            models.Index(fields=["patient_code"], name="analytics_summary_code"),
-            models.Index(fields=["center", "patient_code"], name="analytics_summary_center"),
-            models.Index(fields=["center_code", "patient_code"], name="analytics_summary_ccode"),
-            models.Index(fields=["latest_course", "patient_code"], name="analytics_summary_course"),
-            models.Index(fields=["-latest_edss", "patient_code"], name="analytics_summary_edss"),
             models.Index(
-                fields=["-latest_visit_date", "patient_code"], name="analytics_summary_visit"
+                fields=["patient_code"], include=["patient"], name="analytics_summary_code"
+            ),
+            models.Index(
+                fields=["center", "patient_code"],
+                include=["patient"],
+                name="analytics_summary_center",
+            ),
+            models.Index(
+                fields=["center_code", "patient_code"],
+                include=["patient"],
+                name="analytics_summary_ccode",
+            ),
+            models.Index(
+                fields=["latest_course", "patient_code"],
+                include=["patient"],
+                name="analytics_summary_course",
+            ),
+            models.Index(
+                fields=["-latest_edss", "patient_code"],
+                include=["patient", "center_code"],
+                name="analytics_summary_edss",
+            ),
+            models.Index(
+                fields=["-latest_visit_date", "patient_code"],
+                include=["patient", "center_code"],
+                name="analytics_summary_visit",
             ),
             models.Index(
                 fields=["patient_code"],
+                include=["patient"],
                 condition=models.Q(has_flags=True),
                 name="analytics_summary_flagged",
             ),
