@@ -154,6 +154,9 @@ class PhenotypeAssignmentAdmin(ReadOnlyAdmin):
     list_filter = ("provisional", "run", "phenotype__name")
     search_fields = ("patient__patient_id",)
     list_select_related = ("patient", "visit__patient", "run", "phenotype")
+    # Newest first, by the primary key's index: the model's order (run, patient) sorts
+    # every assignment of every run.
+    ordering = ("-pk",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)

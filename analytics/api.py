@@ -107,8 +107,11 @@ class AssignmentViewSet(ReadOnly):
     filterset_class = AssignmentFilter
 
     def get_queryset(self):
-        return PhenotypeAssignment.objects.for_user(self.request.user).select_related(
-            "patient", "visit", "phenotype"
+        # In id order (as the registry's lists): a page needs no sort of every run's rows.
+        return (
+            PhenotypeAssignment.objects.for_user(self.request.user)
+            .select_related("patient", "visit", "phenotype")
+            .order_by("pk")
         )
 
 

@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access
 from registry.admin_access import (
+    IndexedValuesFilter,
     ReadOnlyAdmin,
     ReadOnlyHistory,
     ScopedAdmin,
@@ -97,16 +98,26 @@ class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
     search_fields = ("code", "name")
 
     def get_queryset(self, request):
+        # Counted per listed centre by the patients' centre index; a join with GROUP BY
+        # would read every patient, and again for each count of the list.
         return (
             super()
             .get_queryset(request)
             .for_user(request.user)
-            .annotate(n_patients=Count("patients"))
+            .annotate(
+                n_patients=Subquery(
+                    Patient.objects.filter(center=OuterRef("pk"))
+                    .order_by()
+                    .values("center")
+                    .annotate(n=Count("*"))
+                    .values("n")
+                )
+            )
         )
 
     @admin.display(description=_("patients"), ordering="n_patients")
     def patient_count(self, obj):
-        return obj.n_patients
+        return obj.n_patients or 0
 
     # Centres are created and renamed by the people who run the whole registry.
     def has_add_permission(self, request, obj=None):
@@ -167,9 +178,13 @@ class VisitAdmin(ScopedAdmin):
         "disease_course",
         "walking_aid",
         "gait_sessions__condition",
+        # Not a date hierarchy: that reads every row for the years it offers.
+        ("visit_date", admin.DateFieldListFilter),
     )
     search_fields = ("patient__patient_id",)
-    date_hierarchy = "visit_date"
+    # Newest entries first, by the primary key's index (the model's own order sorts
+    # every row across a join).
+    ordering = ("-pk",)
     list_select_related = ("patient",)
     readonly_fields = (
         "age_years",
@@ -228,11 +243,14 @@ class GaitSessionAdmin(ScopedAdmin):
     list_filter = (
         ("visit__patient__center", VisibleCenterFilter),
         "condition",
-        "device",
-        "software_version",
+        ("device", IndexedValuesFilter),
+        ("software_version", IndexedValuesFilter),
     )
     search_fields = ("visit__patient__patient_id",)
     list_select_related = ("visit__patient",)
+    # Newest entries first, by the primary key's index (the model's own order sorts
+    # every row across a join).
+    ordering = ("-pk",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 
     @admin.display(description=_("flags"))
@@ -254,11 +272,14 @@ class MriScanAdmin(ScopedAdmin):
     )
     list_filter = (
         ("patient__center", VisibleCenterFilter),
-        "field_strength_t",
-        "software",
+        ("field_strength_t", IndexedValuesFilter),
+        ("software", IndexedValuesFilter),
+        ("scan_date", admin.DateFieldListFilter),
     )
     search_fields = ("patient__patient_id",)
-    date_hierarchy = "scan_date"
+    # Newest entries first, by the primary key's index (the model's own order sorts
+    # every row across a join).
+    ordering = ("-pk",)
     list_select_related = ("patient",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 

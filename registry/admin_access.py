@@ -4,6 +4,7 @@ The admin classes of `registry.admin` and `analytics.admin` are built from these
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.db import connections
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,6 +25,42 @@ class VisibleCenterFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         centers = Center.objects.for_user(request.user).order_by("code")
         return [(c.pk, str(c)) for c in centers]
+
+
+# Each distinct value of an indexed column found by one index probe per value (a "loose
+# index scan"), not by reading every row: `SELECT DISTINCT` over a million gait sessions
+# reads them all.
+_DISTINCT_BY_INDEX = """
+WITH RECURSIVE found(value) AS (
+    SELECT MIN({column}) FROM {table}
+    UNION ALL
+    SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > found.value)
+    FROM found WHERE found.value IS NOT NULL
+)
+SELECT value FROM found WHERE value IS NOT NULL
+UNION ALL
+SELECT NULL WHERE EXISTS (SELECT 1 FROM {table} WHERE {column} IS NULL)
+"""
+
+
+class IndexedValuesFilter(admin.AllValuesFieldListFilter):
+    """The values of a column of the listed table, as Django's filter lists them. For a
+    user who reads every centre they are read by the column's index on PostgreSQL
+    (`_DISTINCT_BY_INDEX`); for anyone else from their own centres' rows, as before (a
+    value only another centre uses is not shown)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        database = model_admin.get_queryset(request).db
+        connection = connections[database]
+        if connection.vendor == "postgresql" and access.readable_center_ids(request.user) is None:
+            quote = connection.ops.quote_name
+            sql = _DISTINCT_BY_INDEX.format(
+                table=quote(model._meta.db_table), column=quote(field.column)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                self.lookup_choices = [field.to_python(row[0]) for row in cursor.fetchall()]
 
 
 class ScopedPermissions:

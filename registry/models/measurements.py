@@ -122,6 +122,11 @@ class GaitSession(models.Model):
             choice_check("registry_gaitsession", "condition", Condition.values),
             *range_checks("registry_gaitsession", GAIT_RANGES, required=GAIT_REQUIRED),
         ]
+        # The admin's device and software filters list their values from these.
+        indexes = [
+            models.Index(fields=["device"], name="registry_gait_device_idx"),
+            models.Index(fields=["software_version"], name="registry_gait_software_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visit} {self.condition}"
@@ -192,6 +197,11 @@ class MriScan(models.Model):
                 condition=Q(scan_date__lte=CurrentDate()),
                 name="registry_mriscan_scan_date_not_future",
             ),
+        ]
+        # The admin's field-strength and software filters list their values from these.
+        indexes = [
+            models.Index(fields=["field_strength_t"], name="registry_mri_field_idx"),
+            models.Index(fields=["software"], name="registry_mri_software_idx"),
         ]
 
     def __str__(self) -> str:

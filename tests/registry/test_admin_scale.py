@@ -9,7 +9,13 @@ from django.urls import reverse
 from registry import admin_paging
 from registry.admin_paging import EstimatedCountPaginator
 from registry.models import GaitSession, Role
-from tests.factories import CenterFactory, GaitSessionFactory, UserFactory, VisitFactory
+from tests.factories import (
+    CenterFactory,
+    GaitSessionFactory,
+    MriScanFactory,
+    UserFactory,
+    VisitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +91,47 @@ def test_a_list_that_can_match_nothing_counts_zero(client, on_postgres):
     client.force_login(UserFactory(role=Role.CLINICIAN, centers=[]))
     response = client.get("/api/v1/patients/")
     assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def _filter_values(response, parameter: str) -> list:
+    spec = next(s for s in response.context["cl"].filter_specs if s.lookup_kwarg == parameter)
+    return list(spec.lookup_choices)
+
+
+def test_value_filters_list_every_value_for_all_centres_and_own_ones_otherwise(client):
+    mine, other = CenterFactory(code="TST-VMINE"), CenterFactory(code="TST-VOTHER")
+    GaitSessionFactory(visit__patient__center=mine, device="SYN-DEVICE-A")
+    GaitSessionFactory(visit__patient__center=mine, device="SYN-DEVICE-A")
+    GaitSessionFactory(visit__patient__center=other, device="SYN-DEVICE-B")
+    MriScanFactory(patient__center=mine, field_strength_t=None)
+    MriScanFactory(patient__center=other, field_strength_t=1.5)
+    gait = reverse("admin:registry_gaitsession_changelist")
+    mri = reverse("admin:registry_mriscan_changelist")
+
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    assert _filter_values(client.get(gait), "device") == ["SYN-DEVICE-A", "SYN-DEVICE-B"]
+    # A column with empty values offers them too (Django's "-" choice).
+    assert set(_filter_values(client.get(mri), "field_strength_t")) == {1.5, None}
+    narrowed = client.get(gait, {"device": "SYN-DEVICE-B"})
+    assert [w.visit.patient.center_id for w in narrowed.context["cl"].result_list] == [other.pk]
+
+    client.force_login(UserFactory(role=Role.CLINICIAN, centers=[mine], is_staff=True))
+    assert _filter_values(client.get(gait), "device") == ["SYN-DEVICE-A"]
+    assert _filter_values(client.get(mri), "field_strength_t") == [None]
+
+
+def test_centre_list_counts_each_centres_patients(client):
+    busy, empty = CenterFactory(code="TST-BUSY"), CenterFactory(code="TST-EMPTY")
+    for _ in range(3):
+        VisitFactory(patient__center=busy)
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:registry_center_changelist"))
+    counts = {c.code: c.n_patients or 0 for c in response.context["cl"].result_list}
+    assert counts["TST-BUSY"] == 3 and counts["TST-EMPTY"] == 0 and empty.pk
+
+
+def test_large_change_lists_show_the_newest_entries_first(client):
+    walks = [GaitSessionFactory() for _ in range(3)]
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:registry_gaitsession_changelist"))
+    assert [w.pk for w in response.context["cl"].result_list] == [w.pk for w in walks[::-1]]
