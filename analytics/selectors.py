@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.formats import get_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
@@ -16,7 +17,7 @@ from analytics.models import (
     RunStatus,
 )
 from analytics.phenotype_labels import phenotype_name
-from registry.flags import flags_shown, open_gait_flag_count
+from registry.flags import flags_shown
 from registry.models import Condition, GaitSession, MriScan, Patient, Sex, Visit, WalkingAid
 from registry.rules import MRI_WINDOW_DAYS
 
@@ -230,12 +231,14 @@ def recent_runs(limit: int = 20):
 
 
 def visible_counts(*, user) -> dict:
-    patients = Patient.objects.for_user(user)
-    return {
-        "patients": patients.count(),
-        "visits": Visit.objects.for_user(user).count(),
-        "flagged": open_gait_flag_count(walks=GaitSession.objects.for_user(user)),
-    }
+    """Patients, visits and patients with open data-quality flags that the user may
+    see, in one pass over the summary rows (one narrow row per patient), not over
+    every visit and gait session."""
+    return PatientSummary.objects.for_user(user).aggregate(
+        patients=Count("pk"),
+        visits=Coalesce(Sum("n_visits"), 0),
+        flagged=Count("pk", filter=Q(has_flags=True)),
+    )
 
 
 PCA_POINT_LIMIT = 3000

@@ -67,18 +67,3 @@ def flags_shown(*, walks=(), scans=()) -> list[ShownFlag]:
                     )
                 )
     return out
-
-
-def _open_owner_ids(records, owner: str, kind: str) -> set[int]:
-    rows = list(records.exclude(quality_flags=[]).values_list("pk", owner, "quality_flags"))
-    acks = {key: ack.message for key, ack in _acks(kind, [pk for pk, _, _ in rows]).items()}
-    return {
-        owner_id
-        for pk, owner_id, flags in rows
-        if any(acks.get((pk, f["rule"])) != f["message"] for f in flags)
-    }
-
-
-def open_gait_flag_count(*, walks) -> int:
-    """Gait sessions among `walks` with at least one open flag."""
-    return len(_open_owner_ids(walks, "pk", "gait"))
