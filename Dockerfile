@@ -18,4 +18,5 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-build-step-only \
 RUN mkdir -p /app/var/imports && useradd --system --home /app registry && chown -R registry /app
 USER registry
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Threaded workers (WEB_WORKERS x WEB_THREADS, default 3 x 4): see config/gunicorn.py.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -2,11 +2,13 @@
 served by gunicorn with DEBUG = 0 on loopback, sequentially and with concurrent users.
 
     BENCH_DATABASE_URL=postgres://.../db python -m bench.pages [--sequential 20]
-        [--users 20] [--rounds 3] [--port 8102]
+        [--users 20] [--rounds 3] [--port 8102] [--workers 3] [--threads 4]
 
 The database must hold the cohort already (`seed_demo --patients 100000` and one
-`recluster --sync`). The script adds two synthetic bench users, starts gunicorn
-(3 workers) on 127.0.0.1, and prints per page: the query count (counted in-process with
+`recluster --sync`). The script adds two synthetic bench users, starts gunicorn with
+the production settings (`config/gunicorn.py`: 3 threaded workers of 4 threads;
+`--threads 1` is one request per worker at a time, like synchronous workers) on
+127.0.0.1, and prints per page: the query count (counted in-process with
 Django's test client), p50/p95/p99 in ms for sequential requests and for `--users`
 concurrent users, and the number of errors (any status but 200). Bounded: each request
 times out after 30 s and the number of requests is fixed by the arguments. Targets:
@@ -99,6 +101,8 @@ def _pages() -> list[str]:
         "/api/v1/patients/",
         "/api/v1/gait-sessions/?page=1000",
         "/api/v1/visits/?page=500",
+        "/api/v1/mri-scans/?page=500",
+        "/api/v1/assignments/?page=1000",
     ]
     if run is not None:
         pages.append(f"/runs/{run.pk}/pca.json")
@@ -123,7 +127,7 @@ def _query_counts(pages: list[str], user) -> dict[str, int]:
     return counts
 
 
-def _start_gunicorn(port: int, url: str) -> subprocess.Popen:
+def _start_gunicorn(port: int, url: str, workers: int, threads: int) -> subprocess.Popen:
     static = tempfile.mkdtemp(prefix="bench-static-")
     env = {
         **os.environ,
@@ -139,17 +143,9 @@ def _start_gunicorn(port: int, url: str) -> subprocess.Popen:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    env.update(WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS=str(workers), WEB_THREADS=str(threads))
     process = subprocess.Popen(
-        [
-            gunicorn,
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--log-level",
-            "warning",
-        ],
+        [gunicorn, "-c", "config/gunicorn.py", "config.wsgi:application", "--log-level", "warning"],
         env=env,
     )
     for _ in range(120):
@@ -172,6 +168,13 @@ def _get(session: requests.Session, base: str, page: str) -> tuple[float, bool]:
     return (time.perf_counter() - started) * 1000, ok
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _percentiles(values: list[float]) -> tuple[float, float, float]:
     if len(values) < 2:
         v = values[0] if values else float("nan")
@@ -187,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="requests per page per user")
     parser.add_argument("--port", type=int, default=8102)
     parser.add_argument("--only", default="", help="only pages containing this text")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -195,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.users <= 50 and 1 <= args.sequential <= 200 and 1 <= args.rounds <= 20):
         print("--users 1 … 50, --sequential 1 … 200, --rounds 1 … 20")
         return 2
+    if not (1 <= args.workers <= 16 and 1 <= args.threads <= 32):
+        print("--workers 1 … 16, --threads 1 … 32")
+        return 2
     _setup(url)
     admin_user, _ = _users()
     pages = [p for p in _pages() if args.only in p]
@@ -202,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"query counts of {len(pages)} pages done", flush=True)
     cookie = _session_for(admin_user)
     base = f"http://127.0.0.1:{args.port}"
-    server = _start_gunicorn(args.port, url)
+    server = _start_gunicorn(args.port, url, args.workers, args.threads)
     try:
         warm = requests.Session()
         warm.cookies.set("sessionid", cookie)
@@ -249,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             missed.append(page)
     targets = f"p95 <= {SEQUENTIAL_P95_MS} ms sequential, <= {CONCURRENT_P95_MS} ms"
     print(f"\nTargets: {targets} with {args.users} users, no errors.")
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads; load average {_load()}")
     print(f"Missed: {', '.join(missed) or 'none'}")
     return 0
 

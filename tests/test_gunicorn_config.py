@@ -1,0 +1,34 @@
+"""The web process's gunicorn settings: threaded workers, sizes from the environment,
+a clear stop on a size that is not allowed."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "gunicorn.py"
+
+
+def test_web_workers_are_threaded_with_sizes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("WEB_WORKERS", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    settings = runpy.run_path(str(CONFIG))
+    assert (settings["worker_class"], settings["workers"], settings["threads"]) == (
+        "gthread",
+        3,
+        4,
+    )
+    monkeypatch.setenv("WEB_WORKERS", "5")
+    monkeypatch.setenv("WEB_THREADS", "8")
+    settings = runpy.run_path(str(CONFIG))
+    assert (settings["workers"], settings["threads"]) == (5, 8)
+
+
+@pytest.mark.parametrize("value", ["0", "65", "four", "-1"])
+def test_a_thread_count_out_of_range_stops_with_its_name_value_and_range(monkeypatch, value):
+    monkeypatch.setenv("WEB_THREADS", value)
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(CONFIG))
+    assert str(stop.value) == (
+        f"WEB_THREADS={value!r} is not allowed; use a whole number from 1 to 64."
+    )
