@@ -1,6 +1,7 @@
 """Run history in the admin: read-only results, and a rerun action for administrators."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -159,4 +160,12 @@ class PhenotypeAssignmentAdmin(ReadOnlyAdmin):
     ordering = ("-pk",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)
+        # A row shows its run and phenotype by name only: their JSON results (the fitted
+        # model, the exclusions, the k scan, …) would be read and decoded once per row.
+        heavy = [
+            f"{relation}__{field.name}"
+            for relation, model in (("run", ClusteringRun), ("phenotype", Phenotype))
+            for field in model._meta.fields
+            if isinstance(field, models.JSONField | models.TextField)
+        ]
+        return super().get_queryset(request).for_user(request.user).defer(*heavy)

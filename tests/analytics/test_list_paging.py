@@ -12,6 +12,7 @@ from tests.factories import (
     GaitSessionFactory,
     MriScanFactory,
     PatientFactory,
+    PublishedRunFactory,
     UserFactory,
     VisitFactory,
 )
@@ -165,3 +166,18 @@ def test_home_counts_patients_visits_and_flagged_patients_of_own_centres(client)
     response = client.get(reverse("home"))
     assert response.context["counts"] == {"patients": 3, "visits": 2, "flagged": 1}
     assert "Patients with open data-quality flags" in response.content.decode()
+
+
+def test_assignment_change_list_reads_no_run_results_per_row(client):
+    for _ in range(3):
+        GaitSessionFactory()
+    PublishedRunFactory()
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:analytics_phenotypeassignment_changelist"))
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 3
+    for row in rows:
+        assert {"model", "exclusions", "k_selection"} <= row.run.get_deferred_fields()
+        assert {"centroid", "profile"} <= row.phenotype.get_deferred_fields()
+    # Newest first.
+    assert [r.pk for r in rows] == sorted((r.pk for r in rows), reverse=True)
