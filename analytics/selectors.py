@@ -381,14 +381,10 @@ def transitions(*, run: ClusteringRun, user) -> dict:
     """How many patients moved from phenotype i to j between consecutive analysed
     visits of this run (its own labels and provisional ones), for visible patients.
     Only patients with two or more labels in the run are read (none, for a run of one
-    visit per patient without provisional labels), not every assignment."""
-    several = (
-        run.assignments.order_by()
-        .values("patient_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .values("patient_id")
-    )
+    visit per patient without provisional labels), not every assignment: exactly the
+    patients with a label not marked `latest` (each labelled patient has one that is),
+    found by a partial index on those labels."""
+    several = run.assignments.filter(latest=False).order_by().values("patient_id")
     rows = (
         run.assignments.for_user(user)
         .filter(patient_id__in=several)

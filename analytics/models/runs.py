@@ -362,6 +362,12 @@ class PhenotypeAssignment(models.Model):
                 condition=Q(latest=True),
                 name="analytics_assign_latest_idx",
             ),
+            # The patients with more than one label in a run (the dashboard's transitions).
+            models.Index(
+                fields=["run", "patient"],
+                condition=Q(latest=False),
+                name="analytics_assign_earlier_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 """Long lists: every page reachable and in a stable order, counts that say when they
 stopped counting, API pages in id order, home counts from the summary rows."""
 
+import itertools
+
 import pytest
 from django.urls import reverse
 
@@ -181,3 +183,36 @@ def test_assignment_change_list_reads_no_run_results_per_row(client):
         assert {"centroid", "profile"} <= row.phenotype.get_deferred_fields()
     # Newest first.
     assert [r.pk for r in rows] == sorted((r.pk for r in rows), reverse=True)
+
+
+def test_dashboard_transitions_count_every_move_between_consecutive_labels(client):
+    from analytics.models import PhenotypeAssignment
+
+    for i in range(6):
+        patient = PatientFactory(patient_id=f"SYN-TR{i}")
+        for speed in (1.4, 0.6, 1.0)[: 1 + i % 3]:
+            GaitSessionFactory(visit__patient=patient, velocity_m_s=speed)
+    run = PublishedRunFactory(visit_choice="all")
+    labels: dict[int, list[int]] = {}
+    for patient_id, stable_id in (
+        PhenotypeAssignment.objects.filter(run=run)
+        .order_by("patient_id", "visit__visit_date")
+        .values_list("patient_id", "phenotype__stable_id")
+    ):
+        labels.setdefault(patient_id, []).append(stable_id)
+    expected: dict[tuple[int, int], int] = {}
+    for sequence in labels.values():
+        for pair in itertools.pairwise(sequence):
+            expected[pair] = expected.get(pair, 0) + 1
+    assert sum(expected.values()) == 6  # patients with 2 and 3 visits: 1 + 2 moves each
+    client.force_login(UserFactory(role=Role.RESEARCHER, is_superuser=True))
+    shown = client.get(reverse("phenotype-dashboard")).context["transitions"]
+    ids = [i for i, _ in shown["ids"]]
+    counted = {
+        (ids[r], ids[c]): n
+        for r, row in enumerate(shown["matrix"])
+        for c, n in enumerate(row["cells"])
+        if n
+    }
+    assert counted == expected
+    assert shown["patients"] == sum(1 for s in labels.values() if len(s) > 1) == 4
