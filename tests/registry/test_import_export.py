@@ -154,3 +154,21 @@ def test_the_command_prints_every_error_and_fails(tmp_path, good_files, write_fi
     with pytest.raises(CommandError, match="1 errors: nothing was imported"):
         call_command("import_registry", str(write_files(tmp_path, files)), stdout=out)
     assert "visits.csv:4: edss" in out.getvalue()
+
+
+@pytest.mark.parametrize("device", ['GAIT, "Rite"\nmat', "", "=HYPERLINK(1)", "-1.5"])
+def test_the_copy_export_writes_the_cells_of_the_row_by_row_export(tmp_path, on_postgres, device):
+    """PostgreSQL's COPY path gives the files of the row-by-row writer, byte for byte:
+    whole floats with ".0", empty text, quotes, commas and line breaks, and (through the
+    row-by-row writer) formula-like or number-like text."""
+    from registry.exporting import _queries, _write_files
+
+    call_command("seed_demo", "--patients", "12", stdout=StringIO())
+    walk = GaitSession.objects.order_by("pk").first()
+    GaitSession.objects.filter(pk=walk.pk).update(device=device, velocity_m_s=1.0, swing_pct=40)
+    registry_export(directory=tmp_path / "copy")
+    _write_files(tmp_path / "rows", _queries(None))
+    for name in ("centers", "patients", "visits", "gait", "mri"):
+        copied = (tmp_path / "copy" / f"{name}.csv").read_bytes()
+        assert copied == (tmp_path / "rows" / f"{name}.csv").read_bytes(), name
+    assert b",1.0," in (tmp_path / "copy" / "gait.csv").read_bytes()
