@@ -31,6 +31,11 @@ def composite(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for name in _foreign_keys(cursor):
             cursor.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
+        # A visit moved to another patient left its assignments naming the old one.
+        cursor.execute(
+            f"UPDATE {TABLE} a SET patient_id = v.patient_id FROM registry_visit v "
+            "WHERE v.id = a.visit_id AND a.patient_id <> v.patient_id"
+        )
         cursor.execute(
             "CREATE UNIQUE INDEX analytics_visit_of_patient ON registry_visit (id, patient_id)"
         )
