@@ -31,9 +31,19 @@ def test_the_german_admin_index_lists_german_model_and_app_names(superuser_clien
         "Importe",
         "Analyseläufe",
         "Phänotyp-Zuordnungen",
+        "API-Tokens",
+        "Anmeldeversuche und Sperren",
     ):
         assert f">{german}<" in html, german
-    for english in ("Cohort registry", "Phenotype analytics", "Patients", "MRI scans", "Centres"):
+    for english in (
+        "Cohort registry",
+        "Phenotype analytics",
+        "Patients",
+        "MRI scans",
+        "Centres",
+        "Auth Token",
+        "Axes",
+    ):
         assert f">{english}<" not in html, english
 
 
