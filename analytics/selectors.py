@@ -328,7 +328,7 @@ def profile_rows(*, profiles: dict) -> list[dict]:
 
 # What a person reads for each measure (the keys stay the same in every language).
 SERIES_LABELS = {
-    "gait speed (m/s)": gettext_lazy("gait speed (m/s)"),
+    "gait speed (m/s)": gettext_lazy("Gait speed (m/s)"),
     "EDSS": gettext_lazy("EDSS"),
     "BPF": gettext_lazy("BPF"),
     "T2 lesion volume (ml)": gettext_lazy("T2 lesion volume (ml)"),
