@@ -92,6 +92,18 @@ class GaitSessionInline(ScopedInline, admin.StackedInline):
     )
 
 
+def _count_per_row(model, parent: str) -> Subquery:
+    """How many `model` rows point at each listed row, counted by `parent`'s index for
+    the rows of the page only (a join with GROUP BY would read the whole table)."""
+    return Subquery(
+        model.objects.filter(**{parent: OuterRef("pk")})
+        .order_by()
+        .values(parent)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+
+
 @admin.register(Center)
 class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
     list_display = ("code", "name", "patient_count")
@@ -104,15 +116,7 @@ class CenterAdmin(ScopedPermissions, ReadOnlyHistory, SimpleHistoryAdmin):
             super()
             .get_queryset(request)
             .for_user(request.user)
-            .annotate(
-                n_patients=Subquery(
-                    Patient.objects.filter(center=OuterRef("pk"))
-                    .order_by()
-                    .values("center")
-                    .annotate(n=Count("*"))
-                    .values("n")
-                )
-            )
+            .annotate(n_patients=_count_per_row(Patient, "center"))
         )
 
     @admin.display(description=_("patients"), ordering="n_patients")
@@ -144,15 +148,7 @@ class PatientAdmin(ScopedAdmin):
             .get_queryset(request)
             .select_related("center")
             # Counted for the rows of the page only (a GROUP BY would read every visit).
-            .annotate(
-                n_visits=Subquery(
-                    Visit.objects.filter(patient=OuterRef("pk"))
-                    .order_by()
-                    .values("patient")
-                    .annotate(n=Count("*"))
-                    .values("n")
-                )
-            )
+            .annotate(n_visits=_count_per_row(Visit, "patient"))
         )
 
     @admin.display(description=_("visits"), ordering="n_visits")
