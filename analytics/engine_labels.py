@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, pgettext_lazy
@@ -16,6 +15,7 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from analytics.engine.preprocess import LOG_TRANSFORM
 from analytics.engine.selection import N_INDICES, VOTE_RULE
 from analytics.phenotype_labels import clusterability_description
+from analytics.stored_words import decimal_text
 
 STEPS = {
     "missing values": pgettext_lazy("preprocessing step", "missing values"),
@@ -83,10 +83,6 @@ STABILITY = re.compile(
 )
 
 
-def _decimal(text: str) -> str:
-    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
-
-
 def _as_stored(text: str) -> SafeString:
     """Text the engine wrote in a form not known here: as stored, marked English."""
     if (get_language() or "en").startswith("en"):
@@ -150,16 +146,16 @@ def _method(step: dict, run) -> str | None:
     if match := PCA_FIXED.fullmatch(method):
         return gettext("fixed: %(n)s components (%(share)s %% of the variance)") % {
             "n": match["n"],
-            "share": _decimal(match["share"]),
+            "share": decimal_text(match["share"]),
         }
     if match := PCA_SHARE.fullmatch(method):
         return gettext(
             "fewest components reaching %(target)s %% of the variance: %(n)s components "
             "(%(share)s %% of the variance)"
         ) % {
-            "target": _decimal(match["target"]),
+            "target": decimal_text(match["target"]),
             "n": match["n"],
-            "share": _decimal(match["share"]),
+            "share": decimal_text(match["share"]),
         }
     match = K_SCAN.fullmatch(method)
     vote = _vote_text(run.k_selection or {})

@@ -13,6 +13,8 @@ import re
 
 from django.utils.translation import gettext, pgettext_lazy
 
+from analytics.stored_words import in_language
+
 # Every word and phrase naming.py can write, with what a person reads for it.
 PACE = {
     "faster": pgettext_lazy("phenotype pace", "faster"),
@@ -104,9 +106,7 @@ def phenotype_description(description: str | None) -> str:
 
 def cluster_stability(flag: str | None) -> str:
     """The stored stability flag of a phenotype (stable, doubtful, unstable)."""
-    if not flag:
-        return flag or ""
-    return str(CLUSTER_STABILITY[flag]) if flag in CLUSTER_STABILITY else flag
+    return in_language(CLUSTER_STABILITY, flag)
 
 
 CLUSTERABILITY_UNITS = {

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from django.utils.formats import get_format
 from django.utils.translation import gettext, pgettext_lazy
 
 from analytics.engine.comparisons import DESCRIPTIVE_NOTE, DESCRIPTIVE_TEST, FAMILY_SCOPE
+from analytics.stored_words import decimal_text, in_language, whole_text
 
 TESTS = {
     "Kruskal–Wallis": pgettext_lazy("statistical test", "Kruskal–Wallis"),
@@ -55,16 +55,8 @@ SCOPES = {
 }
 
 
-def _decimal(text: str) -> str:
-    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
-
-
-def _whole(text: str) -> str:
-    return text.replace(",", get_format("THOUSAND_SEPARATOR"))
-
-
 def comparison_test(test: str | None) -> str:
-    return str(TESTS[test]) if test in TESTS else (test or "")
+    return in_language(TESTS, test)
 
 
 def comparison_note(note: str | None) -> str:
@@ -77,7 +69,7 @@ def comparison_note(note: str | None) -> str:
     match = SMALLEST.fullmatch(note)
     if match is None:
         return note
-    count = _decimal(match["count"])
+    count = decimal_text(match["count"])
     if match["fisher"]:
         return gettext("smallest expected count %(count)s < 5: p from Fisher's exact test") % {
             "count": count
@@ -86,12 +78,12 @@ def comparison_note(note: str | None) -> str:
         return gettext(
             "smallest expected count %(count)s < 5: Monte-Carlo p, %(draws)s draws (stopped "
             "at %(hits)s exceedances)"
-        ) % {"count": count, "draws": _whole(match["draws"]), "hits": match["hits"]}
+        ) % {"count": count, "draws": whole_text(match["draws"]), "hits": match["hits"]}
     return gettext("smallest expected count %(count)s < 5: Monte-Carlo p, %(draws)s draws") % {
         "count": count,
-        "draws": _whole(match["draws"]),
+        "draws": whole_text(match["draws"]),
     }
 
 
 def comparison_scope(scope: str | None) -> str:
-    return str(SCOPES[scope]) if scope in SCOPES else (scope or "")
+    return in_language(SCOPES, scope)
