@@ -14,16 +14,19 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-from registry.paging import page_rows
+from registry.paging import KeysFirstPaginator
 
 EXACT_BELOW = 10_000
 
 
-class EstimatedCountPaginator(Paginator):
+class EstimatedCountPaginator(KeysFirstPaginator):
+    """Counts by the planner's estimate above `EXACT_BELOW` rows; the estimate only
+    numbers the pages (`KeysFirstPaginator`): a client following `next` reads every row
+    whether the estimate is high or low."""
+
     count_is_estimate = False
 
     @cached_property
@@ -48,13 +51,10 @@ class EstimatedCountPaginator(Paginator):
         self.count_is_estimate = True
         return estimate
 
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+    @property
+    def count_is_exact(self) -> bool:
+        _ = self.count  # counting is what finds out whether the count is an estimate
+        return not self.count_is_estimate
 
 
 class LargeTableAdminMixin:

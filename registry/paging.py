@@ -13,7 +13,7 @@ last one (each page knows whether another follows).
 
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -29,7 +29,10 @@ def page_rows(queryset, bottom: int, top: int):
     return queryset.filter(pk__in=keys)
 
 
-class CappedCountPage(Page):
+class OpenEndedPage(Page):
+    """A page of a list whose length is not known exactly: it knows whether another
+    page follows from the one row more that was read with it."""
+
     def __init__(self, object_list, number, paginator, *, more: bool):
         super().__init__(object_list, number, paginator)
         self.more = more
@@ -38,12 +41,53 @@ class CappedCountPage(Page):
         return self.more
 
 
-class CappedCountPaginator(Paginator):
+class KeysFirstPaginator(Paginator):
+    """Pages read by their keys first (`page_rows`). Subclasses say how they count;
+    while `count_is_exact` is false the count only guides the page numbers shown: any
+    page number from 1 is accepted, each page reads one row more than it shows to know
+    whether another follows, and no row is ever cut off at the count."""
+
+    @property
+    def count_is_exact(self) -> bool:
+        return True
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            # Past the counted end, which may not be the real one.
+            if self.count_is_exact or int(number) < 1:
+                raise
+            return int(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if self.count_is_exact:
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+        rows = list(page_rows(self.object_list, bottom, bottom + self.per_page + 1))
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        more = len(rows) > self.per_page
+        return OpenEndedPage(rows[: self.per_page], number, self, more=more)
+
+    def get_page(self, number):
+        """Like Django's, and a page number past the real end of an open-ended list
+        shows the first page (its last one is not known), never an error."""
+        try:
+            return super().get_page(number)
+        except EmptyPage:
+            return self.page(1)
+
+
+class CappedCountPaginator(KeysFirstPaginator):
     """Pages of `per_page` rows; the rows are counted up to `cap`, no further.
 
     `count` is exact when `count_is_capped` is false; otherwise the list holds more
-    than `cap` rows and `count` is `cap + 1`. A page is read with one row more than it
-    shows, which says whether a next page exists."""
+    than `cap` rows and `count` is `cap + 1`."""
 
     def __init__(self, object_list, per_page, *, cap: int | None = None):
         super().__init__(object_list, per_page)
@@ -57,26 +101,6 @@ class CappedCountPaginator(Paginator):
     def count_is_capped(self) -> bool:
         return self.count > self.cap
 
-    def validate_number(self, number):
-        if not self.count_is_capped:
-            return super().validate_number(number)
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError) as exc:
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(page_rows(self.object_list, bottom, bottom + self.per_page + 1))
-        if not rows and number > 1:
-            # Past the end of a list longer than the cap: get_page() falls back to the
-            # last page it can name.
-            raise EmptyPage(self.error_messages["no_results"])
-        more = len(rows) > self.per_page
-        return CappedCountPage(rows[: self.per_page], number, self, more=more)
+    @property
+    def count_is_exact(self) -> bool:
+        return not self.count_is_capped

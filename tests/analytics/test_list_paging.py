@@ -216,3 +216,12 @@ def test_dashboard_transitions_count_every_move_between_consecutive_labels(clien
     }
     assert counted == expected
     assert shown["patients"] == sum(1 for s in labels.values() if len(s) > 1) == 4
+
+
+def test_a_page_past_the_end_of_a_capped_list_is_no_error(superuser_client, cohort, monkeypatch):
+    """Above the cap the last page is not known: a number past the real end (a typed
+    or bookmarked one) shows the first page instead of a server error."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 60)
+    response = _page(superuser_client, page=999999)
+    assert response.context["page"].number == 1
+    assert _codes(response) == sorted(cohort)[:50]

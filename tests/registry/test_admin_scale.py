@@ -135,3 +135,26 @@ def test_large_change_lists_show_the_newest_entries_first(client):
     client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
     response = client.get(reverse("admin:registry_gaitsession_changelist"))
     assert [w.pk for w in response.context["cl"].result_list] == [w.pk for w in walks[::-1]]
+
+
+@pytest.mark.parametrize("estimate", [1, 500])
+def test_api_clients_following_next_read_every_row_whatever_the_estimate(
+    client, on_postgres, monkeypatch, estimate
+):
+    """An estimate too low once ended the walk early (rows never read) and one too high
+    left empty pages: `next` now comes from the rows themselves."""
+    walks = [GaitSessionFactory().pk for _ in range(7)]
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    monkeypatch.setattr(admin_paging, "EXACT_BELOW", 0)
+    monkeypatch.setattr(
+        admin_paging.EstimatedCountPaginator,
+        "count",
+        property(lambda self: setattr(self, "count_is_estimate", True) or estimate),
+    )
+    seen, url = [], "/api/v1/gait-sessions/?page_size=3"
+    while url:
+        page = client.get(url).json()
+        assert page["count_is_estimate"] is True and page["results"]
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert seen == walks
