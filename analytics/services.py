@@ -309,9 +309,13 @@ def _publish(
     )
     if connection.vendor == "postgresql":
         # The deferred foreign-key checks of every new row run here rather than at
-        # commit, so that the publish timing includes them.
+        # commit, so that the publish timing includes them (these two constraints only:
+        # the rest of the caller's transaction keeps its own deferral).
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "SET CONSTRAINTS analytics_assignment_visit_of_patient, "
+                "analytics_assignment_phenotype_of_run IMMEDIATE"
+            )
     timings["publish"] = round(time.perf_counter() - started, 3)
     ClusteringRun.objects.filter(pk=run.pk).update(timings=timings)
 

@@ -145,6 +145,11 @@ def _copy_files(directory: Path, queries: dict) -> dict:
     the outer query cannot repeat) is written by _write_files."""
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
+    with connection.cursor() as cursor:
+        # The server's text of dates and floats is csv_cell's only with these, whatever
+        # the server or role sets (called inside the export's transaction: `_snapshot`).
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        cursor.execute("SET LOCAL extra_float_digits = 1")
     for kind in KINDS:
         query = queries[kind]
         names = list(query.query.values_select)
@@ -178,7 +183,9 @@ def _copy_files(directory: Path, queries: dict) -> dict:
                         f"ELSE {column}::text END"
                     )
                 elif oid in _TEXT_OIDS:
-                    starts = ", ".join(_sql_text(start) for start in FORMULA_STARTS)
+                    starts = cursor.mogrify(
+                        ", ".join(["%s"] * len(FORMULA_STARTS)), list(FORMULA_STARTS)
+                    ).decode()
                     odd.append(
                         f"(left({column}, 1) IN ({starts}) OR strpos({column}, E'\\r') > 0 "
                         f"OR {column} = E'\\\\.')"
@@ -201,11 +208,6 @@ def _copy_files(directory: Path, queries: dict) -> dict:
                 cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", handle)
                 written[kind] = cursor.rowcount
     return written
-
-
-def _sql_text(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\t", "\\t")
-    return "E'" + escaped.replace("\r", "\\r") + "'"
 
 
 def shift_choice(

@@ -172,3 +172,26 @@ def test_the_copy_export_writes_the_cells_of_the_row_by_row_export(tmp_path, on_
         copied = (tmp_path / "copy" / f"{name}.csv").read_bytes()
         assert copied == (tmp_path / "rows" / f"{name}.csv").read_bytes(), name
     assert b",1.0," in (tmp_path / "copy" / "gait.csv").read_bytes()
+
+
+def test_the_copy_export_does_not_depend_on_the_servers_date_and_float_style(tmp_path, on_postgres):
+    """A server or role with another DateStyle or fewer float digits still gets the
+    row-by-row writer's bytes."""
+    from django.db import connection
+
+    from registry.exporting import _queries, _write_files
+
+    call_command("seed_demo", "--patients", "6", stdout=StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'SQL, DMY'")
+        cursor.execute("SET extra_float_digits = 0")
+    try:
+        registry_export(directory=tmp_path / "copy")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET DateStyle")
+            cursor.execute("RESET extra_float_digits")
+    _write_files(tmp_path / "rows", _queries(None))
+    for name in ("patients", "visits", "gait", "mri"):
+        copied = (tmp_path / "copy" / f"{name}.csv").read_bytes()
+        assert copied == (tmp_path / "rows" / f"{name}.csv").read_bytes(), name
