@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from analytics.models import Trigger
@@ -82,12 +82,35 @@ def summary_after_patient_save(sender, instance: Patient, raw=False, **kwargs):
         _refresh(instance.pk)
 
 
+@receiver(pre_save, sender=Visit, dispatch_uid="analytics_visit_patient_before_save")
+def patient_before_visit_save(sender, instance: Visit, raw=False, **kwargs):
+    """Which patient the stored visit belongs to, so that a visit moved to another
+    patient (the API allows it within the user's centres) takes its labels along."""
+    if not raw and instance.pk is not None:
+        instance._stored_patient_id = (
+            Visit.objects.filter(pk=instance.pk).values_list("patient_id", flat=True).first()
+        )
+
+
 @receiver(post_save, sender=Visit, dispatch_uid="analytics_summary_visit_save")
 @receiver(post_delete, sender=Visit, dispatch_uid="analytics_summary_visit_delete")
 def summary_after_visit(sender, instance: Visit, raw=False, created=False, **kwargs):
     if raw:
         return
-    _refresh(instance.patient_id)
+    patients = [instance.patient_id]
+    moved_from = getattr(instance, "_stored_patient_id", None)
+    if moved_from not in (None, instance.patient_id):
+        from analytics.models import PhenotypeAssignment
+
+        # The labels of the visit follow it to its new patient (on every backend; on
+        # PostgreSQL the composite foreign key cascades the same), and both patients'
+        # current phenotype and summary are worked out again.
+        PhenotypeAssignment.objects.filter(visit_id=instance.pk).exclude(
+            patient_id=instance.patient_id
+        ).update(patient_id=instance.patient_id)
+        patients.append(moved_from)
+    for patient_id in patients:
+        _refresh(patient_id)
     if not created:
         # A deleted visit takes its labels along, a moved one may stop being the latest:
         # the current phenotype is re-marked (nothing to do for a new visit, unlabelled).
@@ -95,7 +118,8 @@ def summary_after_visit(sender, instance: Visit, raw=False, created=False, **kwa
         from analytics.services import assignment_latest_mark
 
         run_id = ClusteringRun.objects.current_pk()
-        assignment_latest_mark(run_id=run_id, patient_id=instance.patient_id)
+        for patient_id in patients:
+            assignment_latest_mark(run_id=run_id, patient_id=patient_id)
 
 
 @receiver(post_save, sender=MriScan, dispatch_uid="analytics_summary_mri_save")

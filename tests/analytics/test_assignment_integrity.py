@@ -57,3 +57,27 @@ def test_an_assignment_follows_its_visit_to_another_patient(on_postgres):
     _checked(lambda: Visit.objects.filter(pk=visit.pk).update(patient=other))
     assignment.refresh_from_db()
     assert assignment.patient_id == other.pk
+
+
+def test_a_visit_moved_by_a_save_takes_its_current_label_along_on_every_backend(
+    django_capture_on_commit_callbacks,
+):
+    """Moving a visit to another patient (the API allows it): the label goes with it,
+    the new patient's current phenotype is that label and the old patient has none
+    left marked current, on SQLite too (no composite key there)."""
+    import datetime
+
+    run, phenotype = _run()
+    older = VisitFactory(visit_date=datetime.date(2020, 1, 1))
+    newer = VisitFactory(patient=older.patient, visit_date=datetime.date(2022, 1, 1))
+    first = _assign(run, phenotype, older)
+    moving = _assign(run, phenotype, newer)
+    PhenotypeAssignment.objects.filter(pk=moving.pk).update(latest=True)
+    other = PatientFactory(center=older.patient.center)
+    with django_capture_on_commit_callbacks(execute=True):
+        newer.patient = other
+        newer.save()
+    moving.refresh_from_db()
+    first.refresh_from_db()
+    assert moving.patient_id == other.pk and moving.latest
+    assert first.latest  # the old patient's latest visit is now the older one
