@@ -156,8 +156,15 @@ class PatientAdmin(ScopedAdmin):
         return obj.n_visits or 0
 
 
+class NewestFirstAdmin(ScopedAdmin):
+    """The large record tables: newest entries first, by the primary key's index (the
+    model's own order sorts every row across a join)."""
+
+    ordering = ("-pk",)
+
+
 @admin.register(Visit)
-class VisitAdmin(ScopedAdmin):
+class VisitAdmin(NewestFirstAdmin):
     list_display = (
         "patient",
         "visit_date",
@@ -178,9 +185,6 @@ class VisitAdmin(ScopedAdmin):
         ("visit_date", admin.DateFieldListFilter),
     )
     search_fields = ("patient__patient_id",)
-    # Newest entries first, by the primary key's index (the model's own order sorts
-    # every row across a join).
-    ordering = ("-pk",)
     list_select_related = ("patient",)
     readonly_fields = (
         "age_years",
@@ -224,7 +228,7 @@ class VisitAdmin(ScopedAdmin):
 
 
 @admin.register(GaitSession)
-class GaitSessionAdmin(ScopedAdmin):
+class GaitSessionAdmin(NewestFirstAdmin):
     list_display = (
         "visit",
         "condition",
@@ -244,9 +248,6 @@ class GaitSessionAdmin(ScopedAdmin):
     )
     search_fields = ("visit__patient__patient_id",)
     list_select_related = ("visit__patient",)
-    # Newest entries first, by the primary key's index (the model's own order sorts
-    # every row across a join).
-    ordering = ("-pk",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 
     @admin.display(description=_("flags"))
@@ -255,7 +256,7 @@ class GaitSessionAdmin(ScopedAdmin):
 
 
 @admin.register(MriScan)
-class MriScanAdmin(ScopedAdmin):
+class MriScanAdmin(NewestFirstAdmin):
     list_display = (
         "patient",
         "scan_date",
@@ -273,9 +274,6 @@ class MriScanAdmin(ScopedAdmin):
         ("scan_date", admin.DateFieldListFilter),
     )
     search_fields = ("patient__patient_id",)
-    # Newest entries first, by the primary key's index (the model's own order sorts
-    # every row across a join).
-    ordering = ("-pk",)
     list_select_related = ("patient",)
     readonly_fields = ("quality_flags", "created_at", "updated_at")
 

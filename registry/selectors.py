@@ -18,23 +18,17 @@ def center_choices_for_writing(*, user) -> QuerySet[Center]:
     return Center.objects.editable_by(user)
 
 
-# The API's lists are in the order the records were entered (by id): the primary key's
-# index gives any page without sorting the table (the models' own orderings, by visit
-# date or pseudonym, sort across a join), and a record entered later never moves the
-# ones a client has already paged through.
-
-
 def patients_for_user(*, user) -> QuerySet[Patient]:
-    return Patient.objects.for_user(user).select_related("center").order_by("pk")
+    return Patient.objects.for_user(user).select_related("center")
 
 
 def visits_for_user(*, user) -> QuerySet[Visit]:
-    return Visit.objects.for_user(user).select_related("patient").order_by("pk")
+    return Visit.objects.for_user(user).select_related("patient")
 
 
 def gait_sessions_for_user(*, user) -> QuerySet[GaitSession]:
-    return GaitSession.objects.for_user(user).select_related("visit__patient").order_by("pk")
+    return GaitSession.objects.for_user(user).select_related("visit__patient")
 
 
 def mri_scans_for_user(*, user) -> QuerySet[MriScan]:
-    return MriScan.objects.for_user(user).select_related("patient").order_by("pk")
+    return MriScan.objects.for_user(user).select_related("patient")

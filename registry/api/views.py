@@ -54,7 +54,11 @@ class ScopedViewSet(viewsets.ModelViewSet):
     argument = ""
 
     def get_queryset(self):
-        return type(self).selector(user=self.request.user)
+        # Lists are in the order the records were entered (by id): the primary key's
+        # index gives any page without sorting the table (the models' own orderings, by
+        # visit date or pseudonym, sort across a join), and a record entered later never
+        # moves the ones a client has already paged through.
+        return type(self).selector(user=self.request.user).order_by("pk")
 
     def _service(self, action: str):
         return getattr(services, f"{self.entity}_{action}")
