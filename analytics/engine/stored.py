@@ -82,15 +82,14 @@ def _canonical(column: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     try:
         codes, labels = pd.factorize(column, sort=True, use_na_sentinel=True)
         texts = [str(label) for label in labels]
-    except TypeError:  # values of several types: compare them as text
-        text = column.astype(object).where(column.notna(), _MISSING).astype(str)
-        codes, labels = pd.factorize(text, sort=True)
-        texts = [str(label) for label in labels]
-    if len(set(texts)) < len(texts):  # distinct values with one text (1 and "1")
-        text = column.astype(object).where(column.notna(), _MISSING).astype(str)
-        codes, labels = pd.factorize(text, sort=True)
-        texts = [str(label) for label in labels]
-    return codes.astype("float64"), texts
+        if len(set(texts)) == len(texts):
+            return codes.astype("float64"), texts
+    except TypeError:
+        pass
+    # Compared as text: values of several types, or distinct values with one text (1, "1").
+    text = column.astype(object).where(column.notna(), _MISSING).astype(str)
+    codes, labels = pd.factorize(text, sort=True)
+    return codes.astype("float64"), [str(label) for label in labels]
 
 
 def plain_json(value):
