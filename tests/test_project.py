@@ -57,3 +57,11 @@ def test_the_suite_enqueues_into_a_broker_of_its_own(settings):
         assert not folder.resolve().is_relative_to(settings.VAR_DIR.resolve())
     else:
         assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+
+
+@pytest.mark.django_db
+def test_the_database_checks_are_clean_on_this_backend():
+    """`migrate` (and so `make run`) runs them: a newcomer sees no warning at start."""
+    out = StringIO()
+    call_command("check", "--database", "default", stdout=out, stderr=out)
+    assert "no issues" in out.getvalue(), out.getvalue()
