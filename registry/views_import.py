@@ -4,6 +4,8 @@ A user sees their own imports only; a superuser sees everyone's."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +14,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -79,7 +82,7 @@ class ImportForm(forms.Form):
             "Validation of a file stops after %(errors)s errors."
         ) % {
             "names": ", ".join(ALLOWED_NAMES),
-            "limit": f"{settings.IMPORT_MAX_UPLOAD_MB:g}",
+            "limit": _limit_mb_text(),
             "errors": settings.IMPORT_MAX_ERRORS_PER_FILE,
         }
 
@@ -87,6 +90,11 @@ class ImportForm(forms.Form):
         if self.too_large is not None:
             raise forms.ValidationError({"files": _too_large_message(self.too_large)})
         return super().clean()
+
+
+def _limit_mb_text() -> str:
+    """The per-file limit in MB as the page's language writes the number (25, 0,05)."""
+    return number_format(Decimal(f"{settings.IMPORT_MAX_UPLOAD_MB:g}"))
 
 
 def _limit_bytes() -> int:
@@ -117,7 +125,7 @@ def _too_large_message(name: str) -> str:
     return gettext(
         "%(name)s is larger than %(limit)s MB; each file may be at most %(limit)s MB. "
         "Split it into smaller files and upload them one after another. Nothing was imported."
-    ) % {"name": name, "limit": f"{settings.IMPORT_MAX_UPLOAD_MB:g}"}
+    ) % {"name": name, "limit": _limit_mb_text()}
 
 
 def _forbidden(request):

@@ -122,3 +122,13 @@ def test_an_upload_without_a_csrf_token_is_still_refused(root, clinician):
     response = guarded.post(reverse("import-new"), {"files": _uploads({"patients.csv": HEADER})})
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
+
+
+def test_the_limit_is_written_as_the_pages_language_writes_numbers(
+    client, root, clinician, settings
+):
+    settings.IMPORT_MAX_UPLOAD_MB = 0.5
+    client.force_login(clinician)
+    german = client.get(reverse("import-new"), headers={"accept-language": "de"}).content.decode()
+    assert "höchstens 0,5 MB" in german
+    assert "at most 0.5 MB" in client.get(reverse("import-new")).content.decode()
