@@ -10,24 +10,33 @@ the production settings (`config/gunicorn.py`: 3 threaded workers of 4 threads;
 `--threads 1` is one request per worker at a time, like synchronous workers) on
 127.0.0.1, and prints per page: the query count (counted in-process with
 Django's test client), p50/p95/p99 in ms for sequential requests and for `--users`
-concurrent users, and the number of errors (any status but 200). Bounded: each request
-times out after 30 s and the number of requests is fixed by the arguments. Targets:
-p95 <= 100 ms sequential, <= 300 ms concurrent.
+concurrent users (closed loop, no think time), and the number of errors (any status
+but 200). Bounded: each request times out after 30 s, the number of requests is fixed
+by the arguments, and the client only ever connects to 127.0.0.1. Targets: p95 <= 100
+ms sequential, <= 300 ms concurrent.
+
+The client is one thread running asyncio on raw keep-alive sockets (HTTP/1.1, bodies
+read by Content-Length or chunks, a new connection when the server closes one). The
+server shares the machine's cores with it, so a heavier client (an HTTP library in a
+thread per user costs several times more CPU per request) would take CPU from the
+server it measures, and its threads would add waits for the interpreter lock to the
+latencies it records. Below the table one line gives the CPU time per request spent
+during the concurrent phase by gunicorn, by the PostgreSQL backends of the database,
+by this client and by everything else on the machine (read from /proc), so that a slow
+row can be told apart from a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-
-import requests
+from urllib.parse import quote
 
 SEQUENTIAL_P95_MS = 100
 CONCURRENT_P95_MS = 300
@@ -143,29 +152,213 @@ def _start_gunicorn(port: int, url: str, workers: int, threads: int) -> subproce
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    env.update(WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS=str(workers), WEB_THREADS=str(threads))
-    process = subprocess.Popen(
+    env.update(WEB_BIND=f"{HOST}:{port}", WEB_WORKERS=str(workers), WEB_THREADS=str(threads))
+    return subprocess.Popen(
         [gunicorn, "-c", "config/gunicorn.py", "config.wsgi:application", "--log-level", "warning"],
         env=env,
     )
-    for _ in range(120):
+
+
+# --- The client: HTTP/1.1 on raw keep-alive sockets, one thread ---------------------------
+
+HOST = "127.0.0.1"
+TIMEOUT_S = 30
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+class _Closed(Exception):
+    """The server closed the connection before answering (a kept-alive socket timed out)."""
+
+
+class Connection:
+    """One keep-alive connection to the server on loopback, opened again when it closes."""
+
+    def __init__(self, port: int, cookie: str):
+        self.port = port
+        self.head = f"Host: {HOST}:{port}\r\nCookie: sessionid={cookie}\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def _exchange(self, page: str) -> int:
+        target = quote(page, safe="/?&=%+:,;-_.~")  # "faster stable" goes as "faster%20stable"
+        request = f"GET {target} HTTP/1.1\r\n{self.head}Accept: */*\r\n\r\n"
+        self.writer.write(request.encode("latin-1"))
+        await self.writer.drain()
         try:
-            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=30)
-            return process
-        except requests.RequestException:
-            time.sleep(0.5)
-    process.terminate()
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as error:
+            if not error.partial:
+                raise _Closed from error
+            raise
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            await self._read_chunks()
+        elif "content-length" in headers:
+            length = int(headers["content-length"])
+            if not 0 <= length <= MAX_BODY_BYTES:
+                raise ValueError(f"Content-Length {length} is outside 0 … {MAX_BODY_BYTES}")
+            await self.reader.readexactly(length)
+        else:  # the body runs to the end of the connection
+            await self.reader.read(MAX_BODY_BYTES)
+            self.close()
+            return status
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status
+
+    async def _read_chunks(self) -> None:
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")  # no trailers are sent
+                return
+            await self.reader.readexactly(size + 2)
+
+    async def _get(self, page: str) -> int:
+        fresh = self.writer is None
+        if fresh:
+            await self._open()
+        try:
+            return await self._exchange(page)
+        except (_Closed, ConnectionResetError, BrokenPipeError):
+            self.close()
+            if fresh:
+                raise
+        await self._open()  # a kept-alive connection the server had closed: once more
+        return await self._exchange(page)
+
+    async def get(self, page: str) -> tuple[float, bool]:
+        """Milliseconds until the whole answer is read, and whether it was a 200."""
+        started = time.perf_counter()
+        try:
+            status = await asyncio.wait_for(self._get(page), TIMEOUT_S)
+            ok = status == 200
+        except (TimeoutError, OSError, EOFError, ValueError, _Closed, asyncio.LimitOverrunError):
+            self.close()
+            ok = False
+        return (time.perf_counter() - started) * 1000, ok
+
+
+async def _wait_for_server(port: int, server: subprocess.Popen) -> None:
+    connection = Connection(port, "")
+    for _ in range(120):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn stopped while starting")
+        _ms, ok = await connection.get("/accounts/login/")
+        connection.close()
+        if ok:
+            return
+        await asyncio.sleep(0.5)
     raise SystemExit("gunicorn did not start")
 
 
-def _get(session: requests.Session, base: str, page: str) -> tuple[float, bool]:
-    started = time.perf_counter()
+async def _sequential(port, cookie, pages, count, results, errors) -> None:
+    connection = Connection(port, cookie)
+    for page in pages:  # warm every page once: templates, connections, caches
+        await connection.get(page)
+    for page in pages:
+        for _ in range(count):
+            ms, ok = await connection.get(page)
+            results[page].append(ms)
+            errors[page] += not ok
+        s50, s95, s99 = _percentiles(results[page])
+        print(f"sequential {page}: {s50:.0f} / {s95:.0f} / {s99:.0f} ms", flush=True)
+    connection.close()
+
+
+async def _concurrent(port, cookie, pages, users, rounds, results, errors) -> None:
+    async def user(index: int) -> None:
+        connection = Connection(port, cookie)
+        order = pages[index % len(pages) :] + pages[: index % len(pages)]
+        for _ in range(rounds):
+            for page in order:
+                ms, ok = await connection.get(page)
+                results[page].append(ms)
+                errors[page] += not ok
+        connection.close()
+
+    await asyncio.gather(*(user(index) for index in range(users)))
+
+
+# --- CPU per process group, from /proc ------------------------------------------------
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it has gone)."""
     try:
-        response = session.get(base + page, timeout=30, allow_redirects=False)
-        ok = response.status_code == 200
-    except requests.RequestException:
-        ok = False
-    return (time.perf_counter() - started) * 1000, ok
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process that can be read."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                parent = int(stat.read().rpartition(")")[2].split()[1])
+            with open(f"/proc/{name}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        found.append((int(name), parent, command))
+    return found
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent on anything but idling, since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
+    processes = _processes()
+    gunicorn = [pid for pid, parent, _ in processes if pid == server_pid or parent == server_pid]
+    # Backends name their database in their title: "postgres: USER DB 127.0.0.1(…) idle".
+    backends = [
+        pid
+        for pid, _, command in processes
+        if command.startswith("postgres: ") and f" {database} " in command
+    ]
+    me = os.times()
+    return {
+        "gunicorn": sum(_proc_cpu_s(pid) for pid in gunicorn),
+        "postgres": sum(_proc_cpu_s(pid) for pid in backends),
+        "client": me.user + me.system,
+        "machine": _machine_busy_s(),
+    }
+
+
+def _cpu_line(before: dict, after: dict, requests: int, seconds: float, users: int) -> str:
+    spent = {key: (after[key] - before[key]) * 1000 / max(requests, 1) for key in before}
+    ours = spent["gunicorn"] + spent["postgres"] + spent["client"]
+    other = max(spent["machine"] - ours, 0.0)
+    return (
+        f"CPU per request, {users} users ({requests} requests in {seconds:.1f} s, "
+        f"{requests / seconds:.0f}/s): gunicorn {spent['gunicorn']:.1f} ms, "
+        f"PostgreSQL {spent['postgres']:.1f} ms, load generator {spent['client']:.1f} ms "
+        f"(together {ours:.1f} ms); other processes {other:.1f} ms"
+    )
 
 
 def _load() -> str:
@@ -209,38 +402,26 @@ def main(argv: list[str] | None = None) -> int:
     queries = _query_counts(pages, admin_user)
     print(f"query counts of {len(pages)} pages done", flush=True)
     cookie = _session_for(admin_user)
-    base = f"http://127.0.0.1:{args.port}"
+    database = url.rsplit("/", 1)[1].split("?")[0]
+    sequential = {page: [] for page in pages}
+    concurrent = {page: [] for page in pages}
+    errors = dict.fromkeys(pages, 0)
     server = _start_gunicorn(args.port, url, args.workers, args.threads)
     try:
-        warm = requests.Session()
-        warm.cookies.set("sessionid", cookie)
-        for page in pages:
-            _get(warm, base, page)
-        sequential = {page: [] for page in pages}
-        errors = dict.fromkeys(pages, 0)
-        for page in pages:
-            for _ in range(args.sequential):
-                ms, ok = _get(warm, base, page)
-                sequential[page].append(ms)
-                errors[page] += not ok
-            s50, s95, s99 = _percentiles(sequential[page])
-            print(f"sequential {page}: {s50:.0f} / {s95:.0f} / {s99:.0f} ms", flush=True)
-        concurrent = {page: [] for page in pages}
-        lock = threading.Lock()
-
-        def user(index: int) -> None:
-            session = requests.Session()
-            session.cookies.set("sessionid", cookie)
-            order = pages[index % len(pages) :] + pages[: index % len(pages)]
-            for _ in range(args.rounds):
-                for page in order:
-                    ms, ok = _get(session, base, page)
-                    with lock:
-                        concurrent[page].append(ms)
-                        errors[page] += not ok
-
-        with ThreadPoolExecutor(args.users) as pool:
-            list(pool.map(user, range(args.users)))
+        asyncio.run(_wait_for_server(args.port, server))
+        asyncio.run(_sequential(args.port, cookie, pages, args.sequential, sequential, errors))
+        before, started = _cpu_snapshot(server.pid, database), time.perf_counter()
+        asyncio.run(
+            _concurrent(args.port, cookie, pages, args.users, args.rounds, concurrent, errors)
+        )
+        seconds = time.perf_counter() - started
+        cpu = _cpu_line(
+            before,
+            _cpu_snapshot(server.pid, database),
+            sum(len(v) for v in concurrent.values()),
+            seconds,
+            args.users,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -258,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = f"p95 <= {SEQUENTIAL_P95_MS} ms sequential, <= {CONCURRENT_P95_MS} ms"
     print(f"\nTargets: {targets} with {args.users} users, no errors.")
     print(f"gunicorn: {args.workers} workers x {args.threads} threads; load average {_load()}")
+    print(cpu)
     print(f"Missed: {', '.join(missed) or 'none'}")
     return 0
 
