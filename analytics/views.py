@@ -3,16 +3,19 @@ renders; every queryset goes through the centre/role scoping."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from analytics import selectors, selectors_record
+from analytics import scatter_cache, selectors, selectors_record
 from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun, RunStatus, Trigger
 from registry import access
@@ -147,7 +150,24 @@ def pca_data(request, run_id: int):
     if not access.can_read_analysis(request.user):
         raise PermissionDenied
     run = get_object_or_404(ClusteringRun, pk=run_id, status=RunStatus.SUCCEEDED)
-    return JsonResponse(selectors.pca_points(run=run, user=request.user))
+    if not scatter_cache.enabled():
+        return JsonResponse(selectors.pca_points(run=run, user=request.user))
+    # The key names the reader's scope and the records' generation: the browser keeps
+    # the answer and asks again with it (304 while nothing changed).
+    key = scatter_cache.answer_key(
+        run_id=run.pk, user=request.user, parameters=f"limit={selectors.PCA_POINT_LIMIT}"
+    )
+    etag = f'"{key.rsplit(":", 1)[1]}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = scatter_cache.answer_get(key)
+        if body is None:
+            body = json.dumps(selectors.pca_points(run=run, user=request.user)).encode()
+            scatter_cache.answer_set(key, body)
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 @login_required

@@ -13,7 +13,8 @@ Django's test client), p50/p95/p99 in ms for sequential requests and for `--user
 concurrent users (closed loop, no think time), and the number of errors (any status
 but 200). Bounded: each request times out after 30 s, the number of requests is fixed
 by the arguments, and the client only ever connects to 127.0.0.1. Targets: p95 <= 100
-ms sequential, <= 300 ms concurrent.
+ms sequential, <= 300 ms concurrent. Set CACHE_URL (a Redis database of its own) as in
+production: answers kept between requests are only kept in a cache the workers share.
 
 The client is one thread running asyncio on raw keep-alive sockets (HTTP/1.1, bodies
 read by Content-Length or chunks, a new connection when the server closes one). The

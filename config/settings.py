@@ -260,6 +260,9 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Answers kept between requests (the dashboard scatter) need one cache for every web
+# process, or a change seen by one process would not reach the others' copies.
+CACHE_SHARED = bool(CACHE_URL)
 API_RATE_USER = os.environ.get("API_RATE_USER", "2000/hour")
 API_RATE_ANON = os.environ.get("API_RATE_ANON", "60/hour")
 API_BAD_TOKEN_LIMIT = int(os.environ.get("API_BAD_TOKEN_LIMIT", "10"))

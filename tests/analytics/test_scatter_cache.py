@@ -1,0 +1,80 @@
+"""The dashboard scatter's JSON kept in a shared cache: one answer per run, reader's
+scope and language, never another scope's, and a new answer once the records behind
+the points change; the browser revalidates it with its ETag."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from analytics import services
+from analytics.models import PatientSummary
+from registry.demo.seeding import demo_cohort_seed
+from registry.models import Center, Patient, Role
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def shared_cache(settings):
+    settings.CACHE_SHARED = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _codes(response) -> set[str]:
+    assert response.status_code == 200
+    return {code for s in response.json()["series"] for code in s["text"]}
+
+
+def test_each_scope_gets_its_own_answer_and_a_change_of_centre_is_seen(
+    client, shared_cache, django_capture_on_commit_callbacks
+):
+    demo_cohort_seed(n_patients=60, seed=3)
+    run = services.clustering_run_request(trigger="command", bootstrap=5, sync=True)
+    assert run.status == "succeeded", run.error
+    url = reverse("pca-data", args=[run.pk])
+    a, b = Center.objects.get(code="DEMO-A"), Center.objects.get(code="DEMO-B")
+    codes = {
+        c.pk: set(PatientSummary.objects.filter(center=c).values_list("patient_code", flat=True))
+        for c in (a, b)
+    }
+    reader_a = UserFactory(role=Role.RESEARCHER, centers=[a])
+    reader_b = UserFactory(role=Role.RESEARCHER, centers=[b])
+
+    client.force_login(reader_a)
+    first = client.get(url)
+    shown_a = _codes(first)
+    assert shown_a and shown_a <= codes[a.pk]
+    assert "private" in first["Cache-Control"] and first["ETag"]
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert not any("analytics_phenotypeassignment" in q["sql"] for q in ctx.captured_queries)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    # The other centre's reader, after A's answer was cached: B's patients only, and A's
+    # ETag is not B's.
+    client.force_login(reader_b)
+    shown_b = _codes(client.get(url))
+    assert shown_b and shown_b <= codes[b.pk] and not shown_b & shown_a
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+    # A patient of A moves to B: A's reader no longer sees it, B's reader does.
+    moved = Patient.objects.get(patient_id=sorted(shown_a)[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        moved.center = b
+        moved.save()
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert moved.patient_id in _codes(client.get(url))
+    client.force_login(reader_a)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert moved.patient_id not in _codes(client.get(url))
+
+    # The labels are in the reader's language, so is the answer kept.
+    english = client.get(url).json()["labels"]
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").json()["labels"]
+    assert english != german
