@@ -13,6 +13,7 @@ from analytics.models import (
     ClusteringRun,
     ComparisonKind,
     PatientSummary,
+    Phenotype,
     PhenotypeAssignment,
     RunStatus,
 )
@@ -56,10 +57,21 @@ def patient_list(
     if course:
         rows = rows.filter(latest_course=course)
     if phenotype:
-        current = PhenotypeAssignment.objects.filter(
-            run_id=ClusteringRun.objects.current_pk(), latest=True, phenotype__name=phenotype
+        # The phenotype's id first (with the current run's in the same query), so that
+        # its patients are read from the assignment index in patient order and merged
+        # with the summary rows, not hashed from a join on the name.
+        current = ClusteringRun.objects.succeeded().order_by("-finished_at", "-id")
+        chosen = list(
+            Phenotype.objects.filter(run__in=current.values("pk")[:1], name=phenotype).values_list(
+                "run_id", "pk"
+            )
         )
-        rows = rows.filter(patient_id__in=current.values("patient_id"))
+        assigned = PhenotypeAssignment.objects.filter(
+            run_id__in={run for run, _ in chosen},
+            phenotype_id__in=[pk for _, pk in chosen],
+            latest=True,
+        )
+        rows = rows.filter(patient_id__in=assigned.values("patient_id"))
     if edss_min is not None:
         rows = rows.filter(latest_edss__gte=edss_min)
     if edss_max is not None:

@@ -71,6 +71,13 @@ class PatientSummary(models.Model):
                 include=["patient", "center_code"],
                 name="analytics_summary_edss",
             ),
+            # A centre's patients by EDSS: a deep page is an offset into this index,
+            # not a walk along the EDSS index that skips the other centres' rows.
+            models.Index(
+                fields=["center_code", "-latest_edss", "patient_code"],
+                include=["patient"],
+                name="analytics_summary_ccode_edss",
+            ),
             models.Index(
                 fields=["-latest_visit_date", "patient_code"],
                 include=["patient", "center_code"],
