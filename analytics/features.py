@@ -1,10 +1,11 @@
 """The one bridge from the registry's tables to the engine's DataFrame.
 
-One SQL query per table: the comfortable gait sessions joined to their visit, patient
-and centre, already reduced to one visit per patient in the database (DISTINCT ON on
-PostgreSQL, a window function elsewhere), and the MRI scans. On PostgreSQL each query
-is streamed with COPY ... TO STDOUT as CSV straight into pandas; no ORM objects and no
-per-row Python, so a million gait sessions fit in a few hundred megabytes of columns.
+Three SQL queries, however many patients: the comfortable gait sessions joined to their
+visit, already reduced to one visit per patient in the database (DISTINCT ON on
+PostgreSQL, a window function elsewhere); the patients with their centre; the MRI scans.
+On PostgreSQL each query is streamed with COPY ... TO STDOUT as CSV straight into
+pandas; no ORM objects and no per-row Python, so a million gait sessions fit in a few
+hundred megabytes of columns.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ MRI_COLUMNS = [
     "brain_parenchymal_fraction",
     "grey_matter_fraction",
 ]
+# The walks with their visit's columns, one row per chosen visit; each patient's own
+# columns are read by a second, small query and joined in pandas (joining them in the
+# database would carry them through the sort that picks one visit per patient).
 _GAIT_SELECT = {
     "visit_id": "g.visit_id",
     "patient_pk": "v.patient_id",
-    "patient_id": "p.patient_id",
-    "center": "c.code",
     "visit_date": "v.visit_date",
     **{name: f"g.{name}" for name in GAIT_FIELDS},
     "edss": "v.edss",
@@ -38,15 +40,35 @@ _GAIT_SELECT = {
     "t25fw_s": "v.t25fw_s",
     "walking_aid": "v.walking_aid",
     "disease_course": "v.disease_course",
+}
+_PATIENT_SELECT = {
+    "patient_pk": "p.id",
+    "patient_id": "p.patient_id",
+    "center": "c.code",
     "sex": "p.sex",
     "birth_year": "p.birth_year",
     "onset_year": "p.onset_year",
 }
+# The frame's column order, as the engine and the exports have always seen it.
+_COLUMNS = [
+    "visit_id",
+    "patient_pk",
+    "patient_id",
+    "center",
+    "visit_date",
+    *GAIT_FIELDS,
+    "edss",
+    "msws12",
+    "t25fw_s",
+    "walking_aid",
+    "disease_course",
+    "sex",
+    "birth_year",
+    "onset_year",
+]
 _TEXT_COLUMNS = ("patient_id", "center", "walking_aid", "disease_course", "sex")
 _GAIT_FROM = (
-    "FROM registry_gaitsession g JOIN registry_visit v ON v.id = g.visit_id "
-    "JOIN registry_patient p ON p.id = v.patient_id JOIN registry_center c ON c.id = p.center_id "
-    "WHERE g.condition = %s"
+    "FROM registry_gaitsession g JOIN registry_visit v ON v.id = g.visit_id WHERE g.condition = %s"
 )
 
 
@@ -126,13 +148,31 @@ def _gait_sql(visit_choice: str, patient_ids) -> tuple[str, list]:
     return sql, params
 
 
+def patient_rows(*, patient_ids=None) -> pd.DataFrame:
+    """Each patient's pseudonym, centre code, sex and years, by patient key."""
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _PATIENT_SELECT.items())
+    ids, params = _ids_clause("p.id", patient_ids)
+    sql = (
+        f"SELECT {select} FROM registry_patient p JOIN registry_center c ON c.id = p.center_id "
+        f"WHERE 1 = 1{ids}"
+    )
+    text = [name for name in _TEXT_COLUMNS if name in _PATIENT_SELECT]
+    return read_frame(sql, params, list(_PATIENT_SELECT), text=text)
+
+
 def gait_rows(*, visit_choice: str = "all", patient_ids=None) -> tuple[pd.DataFrame, int]:
     """The comfortable-speed gait sessions of the chosen visits, and how many
     comfortable-speed sessions there are over all visits."""
     sql, params = _gait_sql(visit_choice, patient_ids)
-    frame = read_frame(sql, params, [*_GAIT_SELECT, "n_all"], text=_TEXT_COLUMNS)
-    n_all = int(frame["n_all"].iloc[0]) if len(frame) else 0
-    frame = frame.drop(columns="n_all")
+    text = [name for name in _TEXT_COLUMNS if name in _GAIT_SELECT]
+    walks = read_frame(sql, params, [*_GAIT_SELECT, "n_all"], text=text)
+    n_all = int(walks["n_all"].iloc[0]) if len(walks) else 0
+    walks = walks.drop(columns="n_all")
+    patients = patient_rows(patient_ids=patient_ids)
+    walks["patient_pk"] = walks["patient_pk"].astype("int64")
+    patients["patient_pk"] = patients["patient_pk"].astype("int64")
+    frame = walks.merge(patients, on="patient_pk", how="inner", sort=False, validate="m:1")
+    frame = frame[_COLUMNS]
     frame["visit_date"] = pd.to_datetime(frame["visit_date"]).astype("datetime64[ns]")
     for name in ("patient_pk", "visit_id"):
         frame[name] = frame[name].astype("int64")

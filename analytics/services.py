@@ -269,34 +269,40 @@ def _publish(
 ) -> None:
     """Write every result row and flip the run to succeeded in one transaction: until it
     commits, readers keep seeing the previous run as current."""
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        # What the labels' check takes anyway for a bulk write (migration 0017), taken
+        # first, before the run row: no visit is deleted or moved to another patient
+        # until the commit (saving a visit waits for the publish, about a second at
+        # 100,000 patients); other writes and every read go on.
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE registry_visit IN SHARE MODE")
     # Locks the run row until the commit: a sweep cannot fail it half-way, and a run
     # already failed as lost publishes nothing.
     leases.lease_fence(ClusteringRun, run.pk, token)
-    started = time.perf_counter()
     phenotypes = phenotype_rows(run, result)
     Phenotype.objects.bulk_create(phenotypes.values())
     used = cohort.frame.loc[result.rows]
     scores = project(result.model, used) if len(used) else np.empty((0, 2))
     phenotype_pks = {stable_id: p.pk for stable_id, p in phenotypes.items()}
     patients = used["patient_pk"].to_numpy(dtype="int64")
-    assignments_write(
-        pd.DataFrame(
-            {
-                "run_id": run.pk,
-                "phenotype_id": np.array(
-                    [phenotype_pks[label] for label in result.labels], dtype="int64"
-                ),
-                "patient_id": patients,
-                "visit_id": used["visit_id"].to_numpy(dtype="int64"),
-                "distance": np.asarray(result.distances, dtype="float64"),
-                "pc1": scores[:, 0] if scores.shape[1] > 0 else np.nan,
-                "pc2": scores[:, 1] if scores.shape[1] > 1 else np.nan,
-                "provisional": False,
-                "latest": _latest_rows(used),
-                "created_at": timezone.now(),
-            }
-        )
+    labels = pd.DataFrame(
+        {
+            "run_id": run.pk,
+            "phenotype_id": np.array(
+                [phenotype_pks[label] for label in result.labels], dtype="int64"
+            ),
+            "patient_id": patients,
+            "visit_id": used["visit_id"].to_numpy(dtype="int64"),
+            "distance": np.asarray(result.distances, dtype="float64"),
+            "pc1": scores[:, 0] if scores.shape[1] > 0 else np.nan,
+            "pc2": scores[:, 1] if scores.shape[1] > 1 else np.nan,
+            "provisional": False,
+            "latest": _latest_rows(used),
+            "created_at": timezone.now(),
+        }
     )
+    gone = _labels_write(labels, used)
     ComparisonResult.objects.bulk_create(comparison_rows(run, result))
     fields = run_result_fields(result)
     ClusteringRun.objects.filter(pk=run.pk).update(
@@ -304,20 +310,61 @@ def _publish(
         finished_at=timezone.now(),
         lease_expires_at=None,
         input_fingerprint=fingerprint,
-        exclusions={**result.exclusions, "without_mri_in_window": cohort.n_without_mri},
+        exclusions={
+            **result.exclusions,
+            "without_mri_in_window": cohort.n_without_mri,
+            **({"visits_gone_before_publish": gone} if gone else {}),
+        },
         **fields,
     )
-    if connection.vendor == "postgresql":
-        # The deferred foreign-key checks of every new row run here rather than at
-        # commit, so that the publish timing includes them (these two constraints only:
-        # the rest of the caller's transaction keeps its own deferral).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SET CONSTRAINTS analytics_assignment_visit_of_patient, "
-                "analytics_assignment_phenotype_of_run IMMEDIATE"
-            )
     timings["publish"] = round(time.perf_counter() - started, 3)
     ClusteringRun.objects.filter(pk=run.pk).update(timings=timings)
+
+
+def _labels_write(labels: pd.DataFrame, used: pd.DataFrame) -> int:
+    """Write the run's labels; a visit deleted or moved to another patient since the
+    cohort was read is left out. How many were left out.
+
+    On PostgreSQL the labels' check refuses such a row (then the rows are sorted out and
+    written again: nothing is read for the usual case); elsewhere the rows are sorted
+    out first (the transaction holds SQLite's write lock by now, so what is read stays
+    so until the commit)."""
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic():
+                assignments_write(labels)
+            return 0
+        except IntegrityError:
+            pass  # the visit table is locked in SHARE mode by now: what is read stays so
+    keep = _visits_still_theirs(labels)
+    if keep.all() and connection.vendor != "postgresql":
+        assignments_write(labels)
+        return 0
+    kept = labels[keep].copy()
+    if len(kept):
+        kept["latest"] = _latest_rows(used[keep])
+    assignments_write(kept)
+    return int((~keep).sum())
+
+
+def _visits_still_theirs(labels: pd.DataFrame) -> np.ndarray:
+    """True for each label whose visit still exists and belongs to the same patient."""
+    from registry.models import Visit
+
+    visits = labels["visit_id"].to_numpy(dtype="int64")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, patient_id FROM registry_visit WHERE id = ANY(%s)", [visits.tolist()]
+            )
+            current = dict(cursor.fetchall())
+    else:
+        current = dict(Visit.objects.values_list("id", "patient_id"))
+    patients = labels["patient_id"].to_numpy(dtype="int64")
+    return np.array(
+        [current.get(int(v)) == int(p) for v, p in zip(visits, patients, strict=True)],
+        dtype=bool,
+    )
 
 
 def _latest_rows(used: pd.DataFrame) -> np.ndarray:
@@ -337,7 +384,9 @@ def assignments_write(frame: pd.DataFrame) -> None:
         return
     if connection.vendor == "postgresql":
         table = PhenotypeAssignment._meta.db_table
-        with connection.cursor() as cursor:
+        # COPY is the driver's own call, not Django's: its errors are made Django's here
+        # (a refused label is an IntegrityError, as from the ORM).
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             if not _copy_binary(cursor, table, frame):
                 buffer = io.StringIO()
                 frame.to_csv(buffer, index=False, header=False, na_rep="")

@@ -103,8 +103,8 @@ def summary_after_visit(sender, instance: Visit, raw=False, created=False, **kwa
         from analytics.models import PhenotypeAssignment
 
         # The labels of the visit follow it to its new patient (on every backend; on
-        # PostgreSQL the composite foreign key cascades the same), and both patients'
-        # current phenotype and summary are worked out again.
+        # PostgreSQL the database moves them the same, migration 0017), and both
+        # patients' current phenotype and summary are worked out again.
         PhenotypeAssignment.objects.filter(visit_id=instance.pk).exclude(
             patient_id=instance.patient_id
         ).update(patient_id=instance.patient_id)

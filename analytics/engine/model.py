@@ -14,7 +14,7 @@ from analytics.engine.preprocess import LOG_TRANSFORM, Scaling, numeric_matrix
 
 # Bump when a change to the maths can change labels, ids or names on the same input:
 # a scheduled run then recomputes instead of skipping on an unchanged fingerprint.
-ALGORITHM_VERSION = "pca-kmeans-3"
+ALGORITHM_VERSION = "pca-kmeans-4"
 FORMAT = "ms-mobility-phenotype-model/1"
 
 

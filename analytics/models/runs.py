@@ -293,9 +293,10 @@ class AssignmentQuerySet(ScopedQuerySet):
 class PhenotypeAssignment(models.Model):
     # No index of their own on run and patient: the unique (run, visit) and the
     # (patient, run) indexes lead with them, and every index is paid for by each
-    # published row. On PostgreSQL the foreign keys are two composite constraints made
-    # by migration 0013, (visit, patient) -> the visit of that patient and (phenotype,
-    # run) -> the phenotype of that run: two checks per published row instead of four.
+    # published row. On PostgreSQL the foreign keys are checked per statement by
+    # triggers (migration 0017): (visit, patient) is a visit of that patient and
+    # (phenotype, run) a phenotype of that run, with one join per statement instead of
+    # a lookup per row; deleting or moving a visit takes its labels along.
     run = models.ForeignKey(
         ClusteringRun,
         on_delete=models.CASCADE,

@@ -78,6 +78,34 @@ def test_a_failure_keeps_the_previous_results_current(published, monkeypatch):
     assert ClusteringRun.objects.current() == good
 
 
+def test_a_visit_deleted_while_the_run_computes_is_left_out_and_the_rest_published(
+    published, monkeypatch
+):
+    """The cohort is read, then a clinician deletes a visit while the maths runs: the run
+    still publishes, without that visit's label, and says how many it left out."""
+    GaitSessionFactory()  # the input changes, so the run is not skipped
+    real = services.run_pipeline
+    gone = {}
+
+    def delete_one_then_compute(frame, **kwargs):
+        visit_id = int(frame["visit_id"].iloc[0])
+        from registry.models import Visit
+        from registry.services import visit_delete
+
+        visit = Visit.objects.get(pk=visit_id)
+        gone.update(visit=visit_id, patient=visit.patient_id)
+        visit_delete(user=UserFactory(is_superuser=True), visit=visit, with_walks=True)
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(services, "run_pipeline", delete_one_then_compute)
+    run = services.clustering_run_request(**FAST)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert not run.assignments.filter(visit_id=gone["visit"]).exists()
+    assert run.assignments.count() == run.cohort_size - 1
+    assert run.exclusions["visits_gone_before_publish"] == 1
+    assert ClusteringRun.objects.current() == run
+
+
 def test_a_run_whose_lease_expired_is_failed_by_the_next_one_whatever_its_worker(published):
     stuck = services.clustering_run_create(trigger="schedule")
     long_ago = timezone.now() - datetime.timedelta(minutes=10)
