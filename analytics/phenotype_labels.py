@@ -9,9 +9,10 @@ cut at its maximum length) is shown exactly as stored.
 
 from __future__ import annotations
 
+import functools
 import re
 
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 from analytics.stored_words import in_language
 
@@ -77,6 +78,13 @@ def phenotype_name(name: str | None) -> str:
     unstable (long strides)", "slower stable 2"); unknown text comes back unchanged."""
     if not name:
         return name or ""
+    return _name_in(name, get_language())
+
+
+# A page names the same few phenotypes once per row: each name is worked out once per
+# language (the translation catalogues do not change while the process runs).
+@functools.lru_cache(maxsize=512)
+def _name_in(name: str, language: str | None) -> str:
     match = NAME.fullmatch(name)
     if match is None:
         return name

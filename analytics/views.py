@@ -20,7 +20,7 @@ from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun, RunStatus, Trigger
 from registry import access
 from registry.forms import PatientFilterForm
-from registry.models import Course
+from registry.models import Course, Sex
 from registry.paging import CappedCountPaginator
 from registry.selectors import center_list
 
@@ -54,6 +54,13 @@ def patient_list(request):
     )
     page = CappedCountPaginator(patients, 50).get_page(params.get("page"))
     page.object_list = selectors.with_current_phenotypes(page.object_list)
+    # Worked out once for the page, not once per row: each label of a choice (a
+    # translation) and the link around a pseudonym (A-Z a-z 0-9 _ -, the database
+    # allows nothing else, so no character of it is ever quoted).
+    sexes = {value: str(label) for value, label in Sex.choices}
+    for row in page.object_list:
+        row.sex_label = sexes.get(row.patient.sex, row.patient.sex)
+    link = reverse("patient-detail", args=["PSEUDONYM"]).split("PSEUDONYM")
     centers = center_list(user=request.user)
     run = selectors.run_for_dashboard(None)
     query = params.copy()
@@ -69,6 +76,8 @@ def patient_list(request):
             "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
             "params": params,
             "query": query.urlencode(),
+            "link_before": link[0],
+            "link_after": link[1],
             "can_add": access.has_writing_role(request.user),
             "nav": "patients",
         },
