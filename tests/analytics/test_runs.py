@@ -79,7 +79,7 @@ def test_a_failure_keeps_the_previous_results_current(published, monkeypatch):
 
 
 def test_a_visit_deleted_while_the_run_computes_is_left_out_and_the_rest_published(
-    published, monkeypatch
+    published, monkeypatch, client
 ):
     """The cohort is read, then a clinician deletes a visit while the maths runs: the run
     still publishes, without that visit's label, and says how many it left out."""
@@ -104,6 +104,9 @@ def test_a_visit_deleted_while_the_run_computes_is_left_out_and_the_rest_publish
     assert run.assignments.count() == run.cohort_size - 1
     assert run.exclusions["visits_gone_before_publish"] == 1
     assert ClusteringRun.objects.current() == run
+    client.force_login(UserFactory(is_superuser=True))
+    page = client.get(f"/phenotypes/?run={run.pk}").content.decode()
+    assert "1 visit was deleted or moved to another patient while the run computed" in page
 
 
 def test_a_run_whose_lease_expired_is_failed_by_the_next_one_whatever_its_worker(published):
