@@ -155,6 +155,7 @@ class PhenotypeAssignmentAdmin(ReadOnlyAdmin):
     list_filter = ("provisional", "run", "phenotype__name")
     search_fields = ("patient__patient_id",)
     list_select_related = ("patient", "visit__patient", "run", "phenotype")
+    list_per_page = 50  # as the record tables': each row reads five objects
     # Newest first, by the primary key's index: the model's order (run, patient) sorts
     # every assignment of every run.
     ordering = ("-pk",)

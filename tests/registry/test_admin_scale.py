@@ -158,3 +158,27 @@ def test_api_clients_following_next_read_every_row_whatever_the_estimate(
         seen += [row["id"] for row in page["results"]]
         url = page["next"]
     assert seen == walks
+
+
+class _Row:
+    """Anything a change list shows: a key and a text that needs escaping."""
+
+    pk = 17
+
+    def __str__(self) -> str:
+        return 'SYN-<b>"R&D"</b>'
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_row_checkbox_is_what_djangos_widget_renders(language):
+    from django.contrib import admin
+    from django.utils import translation
+
+    from registry.models import Patient
+
+    model_admin = admin.site._registry[Patient]
+    with translation.override(language):
+        ours = model_admin.action_checkbox(_Row())
+        djangos = admin.ModelAdmin.action_checkbox(model_admin, _Row())
+    assert ours == djangos
+    assert "&lt;b&gt;&quot;R&amp;D&quot;" in ours
