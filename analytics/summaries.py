@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from analytics import scatter_cache
+from analytics import answer_cache
 from analytics.models import PatientSummary
 
 COLUMNS = (
@@ -107,7 +107,7 @@ def patient_summaries_refresh(*, patient_ids: Iterable[int] | None = None) -> No
     params = id_params * 4
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    scatter_cache.records_changed()
+    answer_cache.records_changed()
 
 
 def center_code_refresh(*, center_id: int, code: str) -> None:

@@ -12,10 +12,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
-from analytics import scatter_cache, selectors, selectors_record
+from analytics import answer_cache, selectors, selectors_record
 from analytics.exports import comparisons_csv_write
 from analytics.models import ClusteringRun, RunStatus, Trigger
 from registry import access
@@ -28,11 +28,16 @@ from registry.selectors import center_list
 @login_required
 def home(request):
     run = selectors.run_for_dashboard(None)
-    return render(
-        request,
-        "analytics/home.html",
-        {"counts": selectors.visible_counts(user=request.user), "run": run, "nav": "home"},
-    )
+    if answer_cache.enabled():
+        # Counting every summary row the user may see is most of the page's work.
+        key = answer_cache.answer_key("counts", user=request.user)
+        counts = answer_cache.answer_get(key)
+        if counts is None:
+            counts = selectors.visible_counts(user=request.user)
+            answer_cache.answer_set(key, counts)
+    else:
+        counts = selectors.visible_counts(user=request.user)
+    return render(request, "analytics/home.html", {"counts": counts, "run": run, "nav": "home"})
 
 
 @login_required
@@ -159,20 +164,22 @@ def pca_data(request, run_id: int):
     if not access.can_read_analysis(request.user):
         raise PermissionDenied
     run = get_object_or_404(ClusteringRun, pk=run_id, status=RunStatus.SUCCEEDED)
-    if not scatter_cache.enabled():
+    if not answer_cache.enabled():
         return JsonResponse(selectors.pca_points(run=run, user=request.user))
     # The key names the reader's scope and the records' generation: the browser keeps
     # the answer and asks again with it (304 while nothing changed).
-    key = scatter_cache.answer_key(
-        run_id=run.pk, user=request.user, parameters=f"limit={selectors.PCA_POINT_LIMIT}"
+    key = answer_cache.answer_key(
+        "pca",
+        user=request.user,
+        parameters=f"{run.pk}|{get_language()}|{selectors.PCA_POINT_LIMIT}",
     )
     etag = f'"{key.rsplit(":", 1)[1]}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        body = scatter_cache.answer_get(key)
+        body = answer_cache.answer_get(key)
         if body is None:
             body = json.dumps(selectors.pca_points(run=run, user=request.user)).encode()
-            scatter_cache.answer_set(key, body)
+            answer_cache.answer_set(key, body)
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     patch_cache_control(response, private=True, no_cache=True)

@@ -1,6 +1,7 @@
-"""The dashboard scatter's JSON kept in a shared cache: one answer per run, reader's
-scope and language, never another scope's, and a new answer once the records behind
-the points change; the browser revalidates it with its ETag."""
+"""Answers kept in a shared cache: the dashboard scatter's JSON (one per run, reader's
+scope and language, revalidated by the browser with its ETag) and the start page's
+counts (one per scope); never another scope's, and a new answer once the records behind
+it change."""
 
 import pytest
 from django.core.cache import cache
@@ -12,9 +13,9 @@ from analytics import services
 from analytics.models import PatientSummary
 from registry.demo.seeding import demo_cohort_seed
 from registry.models import Center, Patient, Role
-from tests.factories import UserFactory
+from tests.factories import CenterFactory, PatientFactory, UserFactory, VisitFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def _codes(response) -> set[str]:
     return {code for s in response.json()["series"] for code in s["text"]}
 
 
+@pytest.mark.slow
 def test_each_scope_gets_its_own_answer_and_a_change_of_centre_is_seen(
     client, shared_cache, django_capture_on_commit_callbacks
 ):
@@ -78,3 +80,31 @@ def test_each_scope_gets_its_own_answer_and_a_change_of_centre_is_seen(
     english = client.get(url).json()["labels"]
     german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").json()["labels"]
     assert english != german
+
+
+def test_start_page_counts_are_kept_per_scope_and_follow_every_write(
+    client, shared_cache, django_capture_on_commit_callbacks
+):
+    mine, other = CenterFactory(code="TST-KA"), CenterFactory(code="TST-KB")
+    with django_capture_on_commit_callbacks(execute=True):
+        VisitFactory(patient__center=mine)
+        PatientFactory(center=other)
+        PatientFactory(center=other)
+    reader = UserFactory(role=Role.CLINICIAN, centers=[mine])
+    client.force_login(reader)
+    assert client.get(reverse("home")).context["counts"]["patients"] == 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("home")).context["counts"]["patients"] == 1
+    assert not any("analytics_patientsummary" in q["sql"] for q in ctx.captured_queries)
+
+    client.force_login(UserFactory(role=Role.CLINICIAN, centers=[other]))
+    assert client.get(reverse("home")).context["counts"]["patients"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        VisitFactory(patient__center=mine)
+    client.force_login(reader)
+    assert client.get(reverse("home")).context["counts"] == {
+        "patients": 2,
+        "visits": 2,
+        "flagged": 0,
+    }
