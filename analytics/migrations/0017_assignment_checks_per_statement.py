@@ -15,9 +15,10 @@ the referenced rows cannot go away before the writing transaction ends:
   moved to another patient under a new label either); a statement adding more than
   BULK rows (a run's publish) locks the visit table in SHARE mode instead of each row,
   for the rest of its transaction: visits cannot be deleted or moved until it commits;
-- deleting a visit deletes its labels and moving a visit to another patient moves them
-  (ON DELETE / ON UPDATE CASCADE, done per statement); deleting a phenotype deletes its
-  labels.
+- deleting a visit deletes its labels (per statement) and moving a visit to another
+  patient moves them (a row trigger that fires only for a visit whose patient changed,
+  so that re-importing many visits pays nothing for it): ON DELETE / ON UPDATE CASCADE;
+  deleting a phenotype deletes its labels.
 
 Elsewhere (SQLite) the single-column foreign keys stay as they are."""
 
@@ -73,12 +74,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION analytics_assignment_follow_moved_visits() RETURNS trigger
+CREATE FUNCTION analytics_assignment_follow_moved_visit() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {TABLE} a SET patient_id = n.patient_id
-    FROM after_update n JOIN before_update o ON o.id = n.id
-    WHERE a.visit_id = n.id AND o.patient_id <> n.patient_id AND a.patient_id <> n.patient_id;
+    UPDATE {TABLE} SET patient_id = NEW.patient_id
+    WHERE visit_id = NEW.id AND patient_id <> NEW.patient_id;
     RETURN NULL;
 END $$;
 
@@ -100,9 +100,9 @@ CREATE TRIGGER analytics_assignment_check_update AFTER UPDATE ON {TABLE}
 CREATE TRIGGER analytics_assignment_visit_delete AFTER DELETE ON registry_visit
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
     EXECUTE FUNCTION analytics_assignment_follow_deleted_visits();
-CREATE TRIGGER analytics_assignment_visit_move AFTER UPDATE ON registry_visit
-    REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update FOR EACH STATEMENT
-    EXECUTE FUNCTION analytics_assignment_follow_moved_visits();
+CREATE TRIGGER analytics_assignment_visit_move AFTER UPDATE OF patient_id ON registry_visit
+    FOR EACH ROW WHEN (OLD.patient_id IS DISTINCT FROM NEW.patient_id)
+    EXECUTE FUNCTION analytics_assignment_follow_moved_visit();
 CREATE TRIGGER analytics_assignment_phenotype_delete AFTER DELETE ON analytics_phenotype
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
     EXECUTE FUNCTION analytics_assignment_follow_deleted_phenotypes();
@@ -116,7 +116,7 @@ DROP TRIGGER IF EXISTS analytics_assignment_visit_move ON registry_visit;
 DROP TRIGGER IF EXISTS analytics_assignment_phenotype_delete ON analytics_phenotype;
 DROP FUNCTION IF EXISTS analytics_assignment_check();
 DROP FUNCTION IF EXISTS analytics_assignment_follow_deleted_visits();
-DROP FUNCTION IF EXISTS analytics_assignment_follow_moved_visits();
+DROP FUNCTION IF EXISTS analytics_assignment_follow_moved_visit();
 DROP FUNCTION IF EXISTS analytics_assignment_follow_deleted_phenotypes();
 """
 
