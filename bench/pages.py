@@ -356,6 +356,7 @@ def _cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
     ]
     me = os.times()
     return {
+        **{f"worker {pid}": _proc_cpu_s(pid) for pid in gunicorn if pid != server_pid},
         "gunicorn": sum(_proc_cpu_s(pid) for pid in gunicorn),
         "postgres": sum(_proc_cpu_s(pid) for pid in backends),
         "client": me.user + me.system,
@@ -364,14 +365,20 @@ def _cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
 
 
 def _cpu_line(before: dict, after: dict, requests: int, seconds: float, users: int) -> str:
-    spent = {key: (after[key] - before[key]) * 1000 / max(requests, 1) for key in before}
-    ours = spent["gunicorn"] + spent["postgres"] + spent["client"]
-    other = max(spent["machine"] - ours, 0.0)
+    spent = {key: (after.get(key, 0.0) - before.get(key, 0.0)) for key in before | after}
+    per_request = {key: value * 1000 / max(requests, 1) for key, value in spent.items()}
+    ours = per_request["gunicorn"] + per_request["postgres"] + per_request["client"]
+    other = max(per_request["machine"] - ours, 0.0)
+    # Each worker runs Python on one core at a time (one interpreter lock), so a worker
+    # near 100 % of a core holds its kept-alive connections' requests in a queue.
+    workers = sorted((v for k, v in spent.items() if k.startswith("worker ")), reverse=True)
+    busy = " ".join(f"{100 * v / seconds:.0f}" for v in workers)
     return (
         f"CPU per request, {users} users ({requests} requests in {seconds:.1f} s, "
-        f"{requests / seconds:.0f}/s): gunicorn {spent['gunicorn']:.1f} ms, "
-        f"PostgreSQL {spent['postgres']:.1f} ms, load generator {spent['client']:.1f} ms "
-        f"(together {ours:.1f} ms); other processes {other:.1f} ms"
+        f"{requests / seconds:.0f}/s): gunicorn {per_request['gunicorn']:.1f} ms "
+        f"(workers busy {busy} % of a core), PostgreSQL {per_request['postgres']:.1f} ms, "
+        f"load generator {per_request['client']:.1f} ms (together {ours:.1f} ms); "
+        f"other processes {other:.1f} ms; the machine has {os.cpu_count()} cores"
     )
 
 
