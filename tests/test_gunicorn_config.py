@@ -32,3 +32,16 @@ def test_a_thread_count_out_of_range_stops_with_its_name_value_and_range(monkeyp
     assert str(stop.value) == (
         f"WEB_THREADS={value!r} is not allowed; use a whole number from 1 to 64."
     )
+
+
+def test_connections_close_after_each_answer_unless_keepalive_is_set(monkeypatch):
+    monkeypatch.delenv("WEB_KEEPALIVE", raising=False)
+    assert runpy.run_path(str(CONFIG))["keepalive"] == 0
+    monkeypatch.setenv("WEB_KEEPALIVE", "5")
+    assert runpy.run_path(str(CONFIG))["keepalive"] == 5
+    monkeypatch.setenv("WEB_KEEPALIVE", "301")
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(CONFIG))
+    assert str(stop.value) == (
+        "WEB_KEEPALIVE='301' is not allowed; use a whole number from 0 to 300."
+    )
