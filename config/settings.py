@@ -263,6 +263,11 @@ CACHES = {
 # Answers kept between requests (the dashboard scatter) need one cache for every web
 # process, or a change seen by one process would not reach the others' copies.
 CACHE_SHARED = bool(CACHE_URL)
+# Sessions are then read from that cache (and written to it and to the database): one
+# query fewer on every page. Signing out deletes the session from both, and the cached
+# copy expires with the session, so neither outlives it in any process.
+if CACHE_SHARED:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 API_RATE_USER = os.environ.get("API_RATE_USER", "2000/hour")
 API_RATE_ANON = os.environ.get("API_RATE_ANON", "60/hour")
 API_BAD_TOKEN_LIMIT = int(os.environ.get("API_BAD_TOKEN_LIMIT", "10"))
