@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry import access
+from registry import access, admin_sign_ins  # noqa: F401  (re-registers the sign-in logs)
 from registry.admin_access import (
     IndexedValuesFilter,
     ReadOnlyAdmin,

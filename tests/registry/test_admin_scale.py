@@ -182,3 +182,19 @@ def test_row_checkbox_is_what_djangos_widget_renders(language):
         djangos = admin.ModelAdmin.action_checkbox(model_admin, _Row())
     assert ours == djangos
     assert "&lt;b&gt;&quot;R&amp;D&quot;" in ours
+
+
+def test_sign_in_logs_are_paged_like_the_record_tables(client):
+    from axes.models import AccessLog
+
+    AccessLog.objects.bulk_create(
+        AccessLog(username=f"syn-user-{i}", ip_address="127.0.0.1", path_info="/accounts/login/")
+        for i in range(60)
+    )
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:axes_accesslog_changelist"))
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    assert len(changelist.result_list) == 50 and changelist.result_count >= 60
+    assert isinstance(changelist.paginator, EstimatedCountPaginator)
+    assert not changelist.show_full_result_count
