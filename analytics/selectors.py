@@ -81,13 +81,14 @@ def patient_list(
     return rows.order_by(*SORTS.get(sort, SORTS["patient"]))
 
 
-def with_current_phenotypes(rows) -> list:
+def with_current_phenotypes(rows, *, run_id: int | None) -> list:
     """The page's summary rows, each with `phenotype_name` and `phenotype_provisional`
-    from the current run's latest label of the patient (one query for the page)."""
+    from the current run's (`run_id`'s) latest label of the patient (one query for the
+    page)."""
     rows = list(rows)
     labels = dict.fromkeys([r.patient_id for r in rows], ("", False))
     current = PhenotypeAssignment.objects.filter(
-        run_id=ClusteringRun.objects.current_pk(), latest=True, patient_id__in=list(labels)
+        run_id=run_id, latest=True, patient_id__in=list(labels)
     )
     for patient_id, name, provisional in current.values_list(
         "patient_id", "phenotype__name", "provisional"

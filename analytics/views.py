@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from analytics import answer_cache, selectors, selectors_record
 from analytics.exports import comparisons_csv_write
-from analytics.models import ClusteringRun, RunStatus, Trigger
+from analytics.models import ClusteringRun, Phenotype, RunStatus, Trigger
 from registry import access
 from registry.forms import PatientFilterForm
 from registry.models import Course, Sex
@@ -58,7 +58,9 @@ def patient_list(request):
         sort=params.get("sort", "patient"),
     )
     page = CappedCountPaginator(patients, 50).get_page(params.get("page"))
-    page.object_list = selectors.with_current_phenotypes(page.object_list)
+    # The current run's id only: its fitted model and results are not needed here.
+    run_id = ClusteringRun.objects.current_pk()
+    page.object_list = selectors.with_current_phenotypes(page.object_list, run_id=run_id)
     # Worked out once for the page, not once per row: each label of a choice (a
     # translation) and the link around a pseudonym (A-Z a-z 0-9 _ -, the database
     # allows nothing else, so no character of it is ever quoted).
@@ -67,7 +69,6 @@ def patient_list(request):
         row.sex_label = sexes.get(row.patient.sex, row.patient.sex)
     link = reverse("patient-detail", args=["PSEUDONYM"]).split("PSEUDONYM")
     centers = center_list(user=request.user)
-    run = selectors.run_for_dashboard(None)
     query = params.copy()
     query.pop("page", None)
     return render(
@@ -78,7 +79,9 @@ def patient_list(request):
             "filters": filters,
             "centers": centers,
             "courses": Course.values,
-            "phenotypes": run.phenotypes.order_by("stable_id") if run else [],
+            "phenotypes": Phenotype.objects.filter(run_id=run_id).order_by("stable_id").only("name")
+            if run_id
+            else [],
             "params": params,
             "query": query.urlencode(),
             "link_before": link[0],
