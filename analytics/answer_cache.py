@@ -36,7 +36,11 @@ def enabled() -> bool:
 def records_changed() -> None:
     """A new generation of the clinical records, once the current transaction commits."""
     if enabled():
-        transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+        # Robust: the write has committed; a cache that cannot be reached is logged, not
+        # turned into an error page for it.
+        transaction.on_commit(
+            lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None), robust=True
+        )
 
 
 def _generation() -> str:

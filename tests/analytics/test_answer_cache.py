@@ -108,3 +108,17 @@ def test_start_page_counts_are_kept_per_scope_and_follow_every_write(
         "visits": 2,
         "flagged": 0,
     }
+
+
+def test_a_write_succeeds_when_the_cache_cannot_take_the_new_generation(
+    shared_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    from analytics import answer_cache
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(answer_cache.cache, "set", unreachable)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        patient = PatientFactory()
+    assert callbacks and Patient.objects.filter(pk=patient.pk).exists()
