@@ -18,5 +18,6 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-build-step-only \
 RUN mkdir -p /app/var/imports && useradd --system --home /app registry && chown -R registry /app
 USER registry
 EXPOSE 8000
-# Threaded workers (WEB_WORKERS x WEB_THREADS, default 3 x 4): see config/gunicorn.py.
+# Synchronous workers, two per CPU plus one (WEB_WORKERS; WEB_THREADS > 1 for threaded
+# ones): see config/gunicorn.py. Put a buffering reverse proxy in front in production.
 CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -2,12 +2,12 @@
 served by gunicorn with DEBUG = 0 on loopback, sequentially and with concurrent users.
 
     BENCH_DATABASE_URL=postgres://.../db python -m bench.pages [--sequential 20]
-        [--users 20] [--rounds 3] [--port 8102] [--workers 3] [--threads 4]
+        [--users 20] [--rounds 3] [--port 8102] [--workers N] [--threads N]
 
 The database must hold the cohort already (`seed_demo --patients 100000` and one
 `recluster --sync`). The script adds two synthetic bench users, starts gunicorn with
-the production settings (`config/gunicorn.py`: 3 threaded workers of 4 threads;
-`--threads 1` is one request per worker at a time, like synchronous workers) on
+the production settings (`config/gunicorn.py`: synchronous workers, two per CPU plus
+one; `--workers` and `--threads` set others, threads above 1 meaning threaded workers) on
 127.0.0.1, and prints per page: the query count (counted in-process with
 Django's test client), p50/p95/p99 in ms for sequential requests and for `--users`
 concurrent users (closed loop, no think time), and the number of errors (any status
@@ -156,6 +156,28 @@ def _query_counts(pages: list[str], user) -> dict[str, int]:
     return counts
 
 
+def _server_shape(workers: int, threads: int) -> str:
+    """What config/gunicorn.py makes of these sizes (0: its defaults)."""
+    import runpy
+
+    saved = {name: os.environ.get(name) for name in ("WEB_WORKERS", "WEB_THREADS")}
+    try:
+        for name, value in (("WEB_WORKERS", workers), ("WEB_THREADS", threads)):
+            if value:
+                os.environ[name] = str(value)
+            else:
+                os.environ.pop(name, None)
+        config = runpy.run_path(os.path.join("config", "gunicorn.py"))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    kind = "synchronous" if config["worker_class"] == "sync" else "threaded"
+    return f"{config['workers']} {kind} workers x {config['threads']} threads"
+
+
 def _start_gunicorn(port: int, url: str, workers: int, threads: int) -> subprocess.Popen:
     static = tempfile.mkdtemp(prefix="bench-static-")
     env = {
@@ -173,7 +195,11 @@ def _start_gunicorn(port: int, url: str, workers: int, threads: int) -> subproce
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    env.update(WEB_BIND=f"{HOST}:{port}", WEB_WORKERS=str(workers), WEB_THREADS=str(threads))
+    env.update(WEB_BIND=f"{HOST}:{port}")
+    if workers:
+        env["WEB_WORKERS"] = str(workers)
+    if threads:
+        env["WEB_THREADS"] = str(threads)
     return subprocess.Popen(
         [gunicorn, "-c", "config/gunicorn.py", "config.wsgi:application", "--log-level", "warning"],
         env=env,
@@ -411,8 +437,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="requests per page per user")
     parser.add_argument("--port", type=int, default=8102)
     parser.add_argument("--only", default="", help="only pages containing this text")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn worker processes (0: its default)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per worker (0: its default)"
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -421,8 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.users <= 50 and 1 <= args.sequential <= 200 and 1 <= args.rounds <= 20):
         print("--users 1 … 50, --sequential 1 … 200, --rounds 1 … 20")
         return 2
-    if not (1 <= args.workers <= 16 and 1 <= args.threads <= 32):
-        print("--workers 1 … 16, --threads 1 … 32")
+    if not (0 <= args.workers <= 16 and 0 <= args.threads <= 32):
+        print("--workers 0 … 16, --threads 0 … 32 (0: config/gunicorn.py's default)")
         return 2
     _setup(url)
     _vacuum()
@@ -467,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             missed.append(page)
     targets = f"p95 <= {SEQUENTIAL_P95_MS} ms sequential, <= {CONCURRENT_P95_MS} ms"
     print(f"\nTargets: {targets} with {args.users} users, no errors.")
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads; load average {_load()}")
+    print(f"gunicorn: {_server_shape(args.workers, args.threads)}; load average {_load()}")
     print(cpu)
     print(f"Missed: {', '.join(missed) or 'none'}")
     return 0

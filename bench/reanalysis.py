@@ -76,10 +76,10 @@ def _child_project(bootstrap: int) -> dict:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from django.db import connection
+
     from analytics.models import ClusteringRun
     from analytics.services import clustering_run_request
-
-    from django.db import connection
 
     ClusteringRun.objects.all().delete()  # a fresh input, never "unchanged, skipped"
     # The deleted runs' rows cleaned up as autovacuum would on a server that runs it

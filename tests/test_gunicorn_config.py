@@ -1,5 +1,6 @@
-"""The web process's gunicorn settings: threaded workers, sizes from the environment,
-a clear stop on a size that is not allowed."""
+"""The web process's gunicorn settings: synchronous workers by default (threaded ones
+when asked for threads), sizes from the environment, a clear stop on a size that is not
+allowed."""
 
 import runpy
 from pathlib import Path
@@ -9,19 +10,28 @@ import pytest
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "gunicorn.py"
 
 
-def test_web_workers_are_threaded_with_sizes_from_the_environment(monkeypatch):
+def test_web_workers_are_synchronous_two_per_cpu_plus_one_unless_threads_are_asked_for(
+    monkeypatch,
+):
     monkeypatch.delenv("WEB_WORKERS", raising=False)
     monkeypatch.delenv("WEB_THREADS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
     settings = runpy.run_path(str(CONFIG))
     assert (settings["worker_class"], settings["workers"], settings["threads"]) == (
-        "gthread",
-        3,
-        4,
+        "sync",
+        5,
+        1,
     )
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(32)))
+    assert runpy.run_path(str(CONFIG))["workers"] == 9  # capped by default
     monkeypatch.setenv("WEB_WORKERS", "5")
     monkeypatch.setenv("WEB_THREADS", "8")
     settings = runpy.run_path(str(CONFIG))
-    assert (settings["workers"], settings["threads"]) == (5, 8)
+    assert (settings["worker_class"], settings["workers"], settings["threads"]) == (
+        "gthread",
+        5,
+        8,
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "65", "four", "-1"])
