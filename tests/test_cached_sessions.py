@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry.models import Role
 from tests.factories import UserFactory
-
-from .test_deploy_settings import _production
+from tests.production import production_run
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-synthetic-passphrase"
@@ -79,7 +78,7 @@ def test_the_login_lockout_holds_with_cached_sessions(client, cached_sessions, c
 def test_sessions_use_the_cache_only_when_every_process_shares_it():
     show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
     code = f"import django; django.setup(); {show}"
-    shared = _production("-c", code, CACHE_URL="redis://127.0.0.1:6379/9")
-    alone = _production("-c", code, CACHE_URL="")
+    shared = production_run("-c", code, CACHE_URL="redis://127.0.0.1:6379/9")
+    alone = production_run("-c", code, CACHE_URL="")
     assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db", shared.stderr
     assert alone.stdout.strip() == "django.contrib.sessions.backends.db", alone.stderr

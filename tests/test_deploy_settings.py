@@ -2,37 +2,16 @@
 comes from the environment, and the API's schema and docs are behind the login unless a
 setting opens them."""
 
-import os
-import secrets
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _production(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
-    full_env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="registry.example.org",
-        **env,
-    )
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
-    )
+from tests.production import production_run
 
 
 def test_check_deploy_is_clean_with_the_production_settings():
-    result = _production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = production_run("manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -42,9 +21,9 @@ def test_hsts_and_the_https_redirect_come_from_the_environment():
         "import config.settings as s; print(s.SECURE_HSTS_SECONDS, "
         "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_SSL_REDIRECT)"
     )
-    default = _production("-c", show)
+    default = production_run("-c", show)
     assert default.stdout.split() == ["31536000", "True", "True", "True"], default.stderr
-    chosen = _production(
+    chosen = production_run(
         "-c",
         show,
         SECURE_HSTS_SECONDS="600",
