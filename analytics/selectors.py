@@ -60,7 +60,7 @@ def patient_list(
         # The phenotype's id first (with the current run's in the same query), so that
         # its patients are read from the assignment index in patient order and merged
         # with the summary rows, not hashed from a join on the name.
-        current = ClusteringRun.objects.succeeded().order_by("-finished_at", "-id")
+        current = ClusteringRun.objects.succeeded_newest_first()
         chosen = list(
             Phenotype.objects.filter(run__in=current.values("pk")[:1], name=phenotype).values_list(
                 "run_id", "pk"

@@ -62,13 +62,17 @@ class ClusteringRunQuerySet(models.QuerySet):
     def succeeded(self):
         return self.filter(status=RunStatus.SUCCEEDED)
 
+    def succeeded_newest_first(self):
+        """The succeeded runs, the current one first."""
+        return self.succeeded().order_by("-finished_at", "-id")
+
     def current(self):
         """The run whose phenotypes are current: the latest one that succeeded."""
-        return self.succeeded().order_by("-finished_at", "-id").first()
+        return self.succeeded_newest_first().first()
 
     def current_pk(self) -> int | None:
         """Its id alone: safe inside a data migration, whatever columns come later."""
-        return self.succeeded().order_by("-finished_at", "-id").values_list("pk", flat=True).first()
+        return self.succeeded_newest_first().values_list("pk", flat=True).first()
 
 
 class ClusteringRun(LeasedJob):
