@@ -55,9 +55,14 @@ def answer_key(kind: str, *, user, parameters: str = "") -> str:
     return f"analytics:{kind}:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def answer_get(key: str):
-    return cache.get(key)
+def kept(key: str, compute):
+    """The answer kept under this key, computed (and kept) when there is none."""
+    return cache.get_or_set(key, compute, ANSWER_SECONDS)
 
 
-def answer_set(key: str, value) -> None:
-    cache.set(key, value, ANSWER_SECONDS)
+def answer(kind: str, *, user, compute, parameters: str = ""):
+    """This reader's answer of this kind: kept in the shared cache when there is one,
+    computed on every request otherwise."""
+    if not enabled():
+        return compute()
+    return kept(answer_key(kind, user=user, parameters=parameters), compute)

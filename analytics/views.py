@@ -28,15 +28,10 @@ from registry.selectors import center_list
 @login_required
 def home(request):
     run = selectors.run_for_dashboard(None)
-    if answer_cache.enabled():
-        # Counting every summary row the user may see is most of the page's work.
-        key = answer_cache.answer_key("counts", user=request.user)
-        counts = answer_cache.answer_get(key)
-        if counts is None:
-            counts = selectors.visible_counts(user=request.user)
-            answer_cache.answer_set(key, counts)
-    else:
-        counts = selectors.visible_counts(user=request.user)
+    # Counting every summary row the user may see is most of the page's work.
+    counts = answer_cache.answer(
+        "counts", user=request.user, compute=lambda: selectors.visible_counts(user=request.user)
+    )
     return render(request, "analytics/home.html", {"counts": counts, "run": run, "nav": "home"})
 
 
@@ -179,10 +174,9 @@ def pca_data(request, run_id: int):
     etag = f'"{key.rsplit(":", 1)[1]}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        body = answer_cache.answer_get(key)
-        if body is None:
-            body = json.dumps(selectors.pca_points(run=run, user=request.user)).encode()
-            answer_cache.answer_set(key, body)
+        body = answer_cache.kept(
+            key, lambda: json.dumps(selectors.pca_points(run=run, user=request.user)).encode()
+        )
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     patch_cache_control(response, private=True, no_cache=True)
