@@ -325,46 +325,26 @@ def _labels_write(labels: pd.DataFrame, used: pd.DataFrame) -> int:
     """Write the run's labels; a visit deleted or moved to another patient since the
     cohort was read is left out. How many were left out.
 
-    On PostgreSQL the labels' check refuses such a row (then the rows are sorted out and
-    written again: nothing is read for the usual case); elsewhere the rows are sorted
-    out first (the transaction holds SQLite's write lock by now, so what is read stays
-    so until the commit)."""
+    On PostgreSQL the labels' check refuses such a row, and only then are the rows
+    sorted out (nothing is read for the usual case); elsewhere they are sorted out
+    first. Either way the transaction holds the visit table (SHARE lock, SQLite's write
+    lock) by then, so what is read stays so until the commit. A row refused for another
+    reason is refused again, and the run fails with it."""
     if connection.vendor == "postgresql":
         try:
             with transaction.atomic():
                 assignments_write(labels)
             return 0
         except IntegrityError:
-            pass  # the visit table is locked in SHARE mode by now: what is read stays so
-    keep = _visits_still_theirs(labels)
-    if keep.all() and connection.vendor != "postgresql":
-        assignments_write(labels)
-        return 0
-    kept = labels[keep].copy()
-    if len(kept):
-        kept["latest"] = _latest_rows(used[keep])
-    assignments_write(kept)
-    return int((~keep).sum())
-
-
-def _visits_still_theirs(labels: pd.DataFrame) -> np.ndarray:
-    """True for each label whose visit still exists and belongs to the same patient."""
+            pass
     from registry.models import Visit
 
-    visits = labels["visit_id"].to_numpy(dtype="int64")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id, patient_id FROM registry_visit WHERE id = ANY(%s)", [visits.tolist()]
-            )
-            current = dict(cursor.fetchall())
-    else:
-        current = dict(Visit.objects.values_list("id", "patient_id"))
-    patients = labels["patient_id"].to_numpy(dtype="int64")
-    return np.array(
-        [current.get(int(v)) == int(p) for v, p in zip(visits, patients, strict=True)],
-        dtype=bool,
-    )
+    patient_of = dict(Visit.objects.values_list("id", "patient_id"))
+    keep = (labels["visit_id"].map(patient_of) == labels["patient_id"]).to_numpy()
+    if not keep.all():
+        labels = labels[keep].assign(latest=_latest_rows(used[keep]))
+    assignments_write(labels)
+    return int((~keep).sum())
 
 
 def _latest_rows(used: pd.DataFrame) -> np.ndarray:
