@@ -174,8 +174,7 @@ def gait_rows(*, visit_choice: str = "all", patient_ids=None) -> tuple[pd.DataFr
     frame = walks.merge(patients, on="patient_pk", how="inner", sort=False, validate="m:1")
     frame = frame[_COLUMNS]
     frame["visit_date"] = pd.to_datetime(frame["visit_date"]).astype("datetime64[ns]")
-    for name in ("patient_pk", "visit_id"):
-        frame[name] = frame[name].astype("int64")
+    frame["visit_id"] = frame["visit_id"].astype("int64")
     for name in [*GAIT_FIELDS, "edss", "msws12", "t25fw_s"]:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name in _TEXT_COLUMNS:
